@@ -1,0 +1,193 @@
+#!/usr/bin/python3
+"""Boot the test kernel + initramfs once under QEMU (TCG) and report what the console showed.
+
+The serial console is QEMU's stdio: everything it prints is logged, and a passphrase is typed
+into it when systemd's prompt appears.  QEMU exits 0 even after a kernel panic, so the verdict
+comes from the console only.  Result: one JSON object on stdout (see Boot.result()).
+
+Example:
+  qemu/boot.py --disk build/qemu/images/root-token.img --disk build/qemu/images/bek-good.img \
+      --append "rd.luks.uuid=$(cat build/qemu/images/uuid)" --log /tmp/a.log
+"""
+import argparse
+import json
+import os
+import re
+import select
+import socket
+import subprocess
+import tempfile
+import time
+
+BUILD = "build/qemu"
+ANSI = re.compile(rb"\x1b\[[0-9;?]*[A-Za-z]|\r")
+# systemd 252 systemd-tty-ask-password-agent --console prints
+# "Please enter passphrase for disk <name> (<volume>):" (with a lock emoji on UTF-8 consoles).
+PROMPT = re.compile(r"Please enter passphrase for disk")
+MARKER = "BEK-TEST: ROOT REACHED"
+BASE_ARGS = "console=ttyS0 panic=-1 rd.shell=0 rd.emergency=poweroff"
+
+
+class Boot:
+    def __init__(self, a):
+        self.a = a
+        self.console = b""          # raw bytes, ANSI sequences stripped
+        self.prompts = 0            # prompts seen
+        self.typed = 0
+        self.events = {}            # name -> seconds since start, first occurrence
+        self.hotplugged = False
+
+    # ---- QEMU command line ----------------------------------------------------------------
+    def command(self, monitor):
+        a = self.a
+        cmd = ["timeout", "--kill-after=5", str(a.deadline + 15),
+               "qemu-system-x86_64", "-accel", "tcg", "-m", str(a.memory), "-smp", "1",
+               "-display", "none", "-vga", "none", "-nic", "none", "-no-reboot",
+               "-serial", "stdio", "-monitor", "unix:%s,server,nowait" % monitor,
+               "-kernel", a.kernel, "-initrd", a.initrd,
+               "-append", " ".join([BASE_ARGS] + a.append)]
+        for i, disk in enumerate(a.disk):
+            cmd += ["-drive", drive_opts("d%d" % i, disk),
+                    "-device", "virtio-blk-pci,drive=d%d" % i]
+        return cmd
+
+    # ---- console handling -----------------------------------------------------------------
+    def feed(self, data, qemu):
+        self.console += ANSI.sub(b"", data)
+        text = self.console.decode("utf-8", "replace")
+        now = time.monotonic() - self.start
+        for name, pat in (("bek", "bek-unlock:"), ("marker", MARKER)):
+            if pat in text:
+                self.events.setdefault(name, round(now, 2))
+        n = len(PROMPT.findall(text))
+        if n > self.prompts:
+            self.prompts = n
+            self.events.setdefault("prompt", round(now, 2))
+            if self.a.passphrase is not None and self.typed < 3:
+                time.sleep(0.5)     # let the agent finish setting up the tty
+                qemu.stdin.write(self.a.passphrase.encode() + b"\r")
+                qemu.stdin.flush()
+                self.typed += 1
+
+    def hotplug(self, monitor):
+        """Attach --hotplug DISK as a new virtio-blk-pci device via the HMP monitor."""
+        with socket.socket(socket.AF_UNIX) as s:
+            s.connect(monitor)
+            for line in ("drive_add 0 " + drive_opts("hp0", self.a.hotplug),
+                         "device_add virtio-blk-pci,drive=hp0,id=hpdev0"):
+                s.sendall(line.encode() + b"\n")
+                time.sleep(0.3)
+        self.hotplugged = True
+        self.events["hotplug"] = round(time.monotonic() - self.start, 2)
+
+    def run(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            monitor = os.path.join(tmp, "monitor.sock")
+            self.start = time.monotonic()
+            qemu = subprocess.Popen(self.command(monitor), stdin=subprocess.PIPE,
+                                    stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+            with open(self.a.log, "wb") as log:
+                self.status = self.pump(qemu, monitor, log)
+        self.wall = time.monotonic() - self.start
+
+    def deadline(self):
+        """The overall deadline, or a short grace after a prompt nobody will answer."""
+        if self.prompts and self.a.passphrase is None:
+            return min(self.a.deadline, self.events["prompt"] + self.a.prompt_grace)
+        return self.a.deadline
+
+    def pump(self, qemu, monitor, log):
+        fd = qemu.stdout.fileno()
+        while True:
+            elapsed = time.monotonic() - self.start
+            if elapsed > self.deadline():
+                qemu.kill()
+                qemu.wait()
+                return "deadline"
+            if self.a.hotplug and not self.hotplugged and elapsed >= self.a.hotplug_after:
+                self.hotplug(monitor)
+            ready, _, _ = select.select([fd], [], [], 0.2)
+            if not ready:
+                continue
+            data = os.read(fd, 65536)
+            if not data:
+                return "exited %d" % qemu.wait()
+            log.write(data)
+            log.flush()
+            self.feed(data, qemu)
+
+    # ---- verdict --------------------------------------------------------------------------
+    def result(self):
+        text = self.console.decode("utf-8", "replace")
+        return {
+            "prompt": self.prompts > 0,
+            "typed": self.typed,
+            "root_reached": MARKER in text,
+            "bek_mounted": field(text, "bek-mounted"),
+            "key_material": field(text, "key-material"),
+            "bek_lines": [t for k, t in transcript(text) if k == "bek"],
+            "transcript": transcript(text),
+            "panic": "Kernel panic" in text,
+            "events": self.events,
+            "qemu": self.status,
+            "wall_s": round(self.wall, 2),
+            "log": self.a.log,
+        }
+
+
+def drive_opts(ident, spec):
+    """DISK spec is PATH[:ro]; every disk is snapshot=on so images are never modified."""
+    path, _, mode = spec.partition(":")
+    opts = "file=%s,if=none,id=%s,format=raw,snapshot=on" % (path, ident)
+    return opts + (",readonly=on" if mode == "ro" else "")
+
+
+def transcript(text):
+    """The console lines that matter, in order: [kind, text] with kind bek|prompt|test."""
+    out = []
+    for l in text.splitlines():
+        if "bek-unlock:" in l:
+            out.append(["bek", l[l.index("bek-unlock:"):].strip()])
+        elif PROMPT.search(l):
+            out.append(["prompt", l[PROMPT.search(l).start():].strip()])
+        elif "BEK-TEST:" in l:
+            out.append(["test", l[l.index("BEK-TEST:"):].strip()])
+    return out
+
+
+def field(text, name):
+    m = re.search(r"BEK-TEST: %s=(.*)" % name, text)
+    return m.group(1).strip() if m else None
+
+
+def parser():
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("--kernel", default=None, help="default: the unpacked test kernel")
+    p.add_argument("--initrd", default=BUILD + "/initrd-bek.img")
+    p.add_argument("--disk", action="append", default=[],
+                   help="PATH[:ro], in order (root LUKS first); repeatable")
+    p.add_argument("--append", action="append", default=[], help="extra kernel arguments")
+    p.add_argument("--passphrase", default=None, help="typed at each prompt (default: none)")
+    p.add_argument("--hotplug", default=None, help="PATH[:ro] of a disk to hot-plug")
+    p.add_argument("--hotplug-after", type=float, default=10.0, help="seconds after start")
+    p.add_argument("--deadline", type=float, default=150.0, help="kill QEMU after N s")
+    p.add_argument("--prompt-grace", type=float, default=30.0,
+                   help="without --passphrase, kill QEMU N s after a prompt")
+    p.add_argument("--memory", type=int, default=512)
+    p.add_argument("--log", default=BUILD + "/boot.log")
+    return p
+
+
+def boot(argv):
+    a = parser().parse_args(argv)
+    if a.kernel is None:
+        kver = open(BUILD + "/kernel/kver").read().strip()
+        a.kernel = "%s/kernel/boot/vmlinuz-%s" % (BUILD, kver)
+    b = Boot(a)
+    b.run()
+    return b.result()
+
+
+if __name__ == "__main__":
+    import sys
+    print(json.dumps(boot(sys.argv[1:]), indent=1))

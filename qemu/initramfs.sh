@@ -1,0 +1,40 @@
+#!/bin/sh
+# Build a systemd initramfs for the test kernel with the host's dracut, without touching
+# /usr/lib/dracut: an overlay base dir of symlinks adds our module next to the stock ones.
+# Usage: qemu/initramfs.sh OUT.img KERNELDIR [BEK_MODULE_DIR BEK_BINARY]
+#   without BEK_MODULE_DIR the image is the baseline (no bek-unlock).
+set -eu
+out=$1
+kdir=$2
+bekmod=${3:-}
+bekbin=${4:-}
+kver=$(cat "$kdir/kver")
+
+# Lean module set that still gives systemd-cryptsetup and its console prompt.
+MODULES="systemd systemd-initrd systemd-udevd dracut-systemd crypt dm rootfs-block udev-rules base fs-lib"
+DRIVERS="virtio_pci virtio_blk dm_crypt vfat nls_cp437 nls_iso8859_1 nls_utf8"
+# Uncompressed: the fastest to unpack under TCG (see qemu/README figures).
+COMPRESS=${BEK_QEMU_COMPRESS:-cat}
+
+overlay=$(dirname "$out")/dracut-$(basename "$out" .img)
+mkdir -p "$(dirname "$out")/empty-conf.d"   # keep the host's dracut.conf.d out
+rm -rf "$overlay"
+mkdir -p "$overlay/modules.d"
+for f in /usr/lib/dracut/*; do
+    [ "$f" = /usr/lib/dracut/modules.d ] || ln -s "$f" "$overlay/"
+done
+for m in /usr/lib/dracut/modules.d/*; do
+    ln -s "$m" "$overlay/modules.d/"
+done
+if [ -n "$bekmod" ]; then
+    ln -s "$(realpath "$bekmod")" "$overlay/modules.d/91bek-unlock"
+    MODULES="$MODULES bek-unlock"
+    BEK_UNLOCK_BIN=$(realpath "$bekbin")
+    export BEK_UNLOCK_BIN
+fi
+
+dracutbasedir=$(realpath "$overlay") dracut --quiet --force --no-hostonly --no-early-microcode \
+    --reproducible --kver "$kver" --kmoddir "$(realpath "$kdir")/lib/modules/$kver" \
+    --modules "$MODULES" --drivers "$DRIVERS" --compress "$COMPRESS" \
+    --conf /dev/null --confdir "$(dirname "$out")/empty-conf.d" \
+    "$out"

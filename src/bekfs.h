@@ -1,0 +1,24 @@
+/* The BEK filesystem: mounted read-only in a private directory just long enough
+ * to read one key file into locked memory, then unmounted whatever happened. */
+#ifndef BEK_BEKFS_H
+#define BEK_BEKFS_H
+
+#include <stddef.h>
+
+#include "secret.h"
+
+#define BEK_KEY_SIZE_MAX (8u * 1024 * 1024)
+#define BEK_MOUNT_PARENT "/run"
+
+/* Makes this process's mounts private so that no mount it makes is ever seen
+ * by, or outlives, anything else. Returns 0 or a negative errno. */
+int bek_private_mounts(void);
+
+/* Mounts devnode (filesystem fstype) read-only, nosuid, nodev, noexec in a
+ * fresh 0700 directory, reads key_file from its root and unmounts it.
+ * Returns 0 with the key in *key, or a negative errno and *why: the reason,
+ * phrased for the console ("key file is empty", ...). */
+int bek_read_key(const char *devnode, const char *fstype, const char *key_file,
+		 struct bek_secret *key, const char **why);
+
+#endif

@@ -1,0 +1,98 @@
+#include "config.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "log.h"
+
+#define CMDLINE_MAX 65536
+#define CMDLINE_D "/etc/cmdline.d"
+
+static void warn(void *userdata, const char *param, const char *why)
+{
+	(void)userdata;
+	bek_log(LOG_WARNING, "ignoring %s= on the kernel command line: %s", param, why);
+}
+
+/* Reads a whole small text file into a NUL-terminated buffer (newlines are spaces). */
+static int read_text(int dirfd, const char *path, char **out)
+{
+	int fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0)
+		return -errno;
+	char *buf = malloc(CMDLINE_MAX);
+	if (!buf) {
+		close(fd);
+		return -ENOMEM;
+	}
+	size_t n = 0;
+	for (;;) {
+		ssize_t k = read(fd, buf + n, CMDLINE_MAX - 1 - n);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k < 0) {
+			int r = -errno;
+			free(buf);
+			close(fd);
+			return r;
+		}
+		if (k == 0 || (n += (size_t)k) == CMDLINE_MAX - 1)
+			break;
+	}
+	close(fd);
+	buf[n] = '\0';
+	for (char *p = buf; *p; p++)
+		if (*p == '\n')
+			*p = ' ';
+	*out = buf;
+	return 0;
+}
+
+static int conf_filter(const struct dirent *d)
+{
+	size_t len = strlen(d->d_name);
+	return d->d_name[0] != '.' && len > 5 && strcmp(d->d_name + len - 5, ".conf") == 0;
+}
+
+/* dracut's hostonly images carry rd.luks.* in /etc/cmdline.d; /proc/cmdline overrides them. */
+static void apply_cmdline_d(struct bek_config *cfg)
+{
+	struct dirent **names;
+	int dirfd = open(CMDLINE_D, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dirfd < 0)
+		return;
+	int n = scandir(CMDLINE_D, &names, conf_filter, alphasort);
+	for (int i = 0; i < n; i++) {
+		char *text;
+		if (read_text(dirfd, names[i]->d_name, &text) == 0) {
+			bek_cmdline_apply(cfg, text, warn, NULL);
+			free(text);
+		}
+		free(names[i]);
+	}
+	if (n >= 0)
+		free(names);
+	close(dirfd);
+}
+
+int bek_config_load(struct bek_config *cfg, const char *text)
+{
+	bek_config_init(cfg);
+	if (text) {
+		bek_cmdline_apply(cfg, text, warn, NULL);
+		return 0;
+	}
+	apply_cmdline_d(cfg);
+	char *proc;
+	int r = read_text(AT_FDCWD, "/proc/cmdline", &proc);
+	if (r < 0)
+		return r;
+	bek_cmdline_apply(cfg, proc, warn, NULL);
+	free(proc);
+	return 0;
+}

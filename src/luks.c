@@ -1,0 +1,147 @@
+#include "luks.h"
+
+#include <errno.h>
+#include <libcryptsetup.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+
+#define LUKS2_TOKENS_MAX 32
+
+static void log_cb(int level, const char *msg, void *usrptr)
+{
+	(void)usrptr;
+	if (level == CRYPT_LOG_ERROR) {
+		size_t len = strcspn(msg, "\n");
+		bek_log(LOG_DEBUG, "libcryptsetup: %.*s", (int)len, msg);
+	}
+}
+
+void bek_luks_quiet(void)
+{
+	crypt_set_log_callback(NULL, log_cb, NULL);
+}
+
+static int load(const char *device, const char *type, struct crypt_device **cd)
+{
+	int r = crypt_init(cd, device);
+	if (r < 0)
+		return r;
+	r = crypt_load(*cd, type, NULL);
+	if (r < 0) {
+		crypt_free(*cd);
+		*cd = NULL;
+	}
+	return r;
+}
+
+/* Returns the id of the first token of type "bek", or -ENOENT. */
+static int find_bek_token(struct crypt_device *cd, int from)
+{
+	for (int id = from; id < LUKS2_TOKENS_MAX; id++) {
+		const char *type = NULL;
+		crypt_token_info st = crypt_token_status(cd, id, &type);
+		if (st != CRYPT_TOKEN_INACTIVE && st != CRYPT_TOKEN_INVALID && type &&
+		    strcmp(type, BEK_TOKEN_TYPE) == 0)
+			return id;
+	}
+	return -ENOENT;
+}
+
+static bool keyslot_in_use(struct crypt_device *cd, int keyslot)
+{
+	crypt_keyslot_info ki = crypt_keyslot_status(cd, keyslot);
+	return ki == CRYPT_SLOT_ACTIVE || ki == CRYPT_SLOT_ACTIVE_LAST;
+}
+
+static void read_token(struct crypt_device *cd, struct bek_luks_info *info)
+{
+	for (int id = find_bek_token(cd, 0); id >= 0; id = find_bek_token(cd, id + 1)) {
+		const char *json = NULL, *why = NULL;
+		if (crypt_token_json_get(cd, id, &json) < 0 || !json)
+			why = "cannot be read";
+		else if (bek_token_parse(json, strlen(json), &info->token, &why) == 0 &&
+			 info->token.keyslot >= 0 && !keyslot_in_use(cd, info->token.keyslot))
+			why = "its keyslot is not in use";
+		if (!why) {
+			info->token_id = id;
+			return;
+		}
+		if (!info->token_problem[0])
+			snprintf(info->token_problem, sizeof(info->token_problem), "token %d ignored: %s", id, why);
+	}
+}
+
+int bek_luks_read(const char *device, struct bek_luks_info *info)
+{
+	struct crypt_device *cd;
+	memset(info, 0, sizeof(*info));
+	info->token_id = -1;
+	int r = load(device, CRYPT_LUKS, &cd);
+	if (r < 0)
+		return r;
+	snprintf(info->uuid, sizeof(info->uuid), "%s", crypt_get_uuid(cd) ? crypt_get_uuid(cd) : "");
+	info->version = strcmp(crypt_get_type(cd), CRYPT_LUKS2) == 0 ? 2 : 1;
+	if (info->version == 2)
+		read_token(cd, info);
+	crypt_free(cd);
+	return 0;
+}
+
+int bek_luks_unlock(const char *device, const char *name, int keyslot,
+		    const struct bek_secret *key, char why[BEK_REASON_MAX])
+{
+	struct crypt_device *cd;
+	int r = load(device, CRYPT_LUKS, &cd);
+	if (r < 0) {
+		snprintf(why, BEK_REASON_MAX, "cannot read the LUKS header: %s", strerror(-r));
+		return r;
+	}
+	r = crypt_activate_by_passphrase(cd, name, keyslot < 0 ? CRYPT_ANY_SLOT : keyslot,
+					 key->data, key->size, 0);
+	crypt_free(cd);
+	if (r >= 0)
+		return r;
+	if (r == -EPERM && keyslot >= 0)
+		snprintf(why, BEK_REASON_MAX, "key rejected by keyslot %d", keyslot);
+	else if (r == -EPERM)
+		snprintf(why, BEK_REASON_MAX, "key rejected by every keyslot");
+	else if (r == -ENOMEM)
+		snprintf(why, BEK_REASON_MAX, "not enough memory for the key derivation");
+	else if (r == -EEXIST)
+		snprintf(why, BEK_REASON_MAX, "a mapping named %s already exists", name);
+	else
+		snprintf(why, BEK_REASON_MAX, "activation failed: %s", strerror(-r));
+	return r;
+}
+
+int bek_luks_enroll(const char *device, const struct bek_token *tok, char why[BEK_REASON_MAX])
+{
+	struct crypt_device *cd;
+	int r = load(device, CRYPT_LUKS2, &cd);
+	if (r < 0) {
+		snprintf(why, BEK_REASON_MAX, "not a LUKS2 device (LUKS1 has no tokens: use rd.bek.keyfile=)");
+		return r;
+	}
+	if (tok->keyslot >= 0 && !keyslot_in_use(cd, tok->keyslot)) {
+		snprintf(why, BEK_REASON_MAX, "keyslot %d is not in use", tok->keyslot);
+		crypt_free(cd);
+		return -ENOENT;
+	}
+	char *json = bek_token_format(tok);
+	if (!json) {
+		crypt_free(cd);
+		snprintf(why, BEK_REASON_MAX, "out of memory");
+		return -ENOMEM;
+	}
+	int id = find_bek_token(cd, 0);
+	r = crypt_token_json_set(cd, id >= 0 ? id : CRYPT_ANY_TOKEN, json);
+	free(json);
+	crypt_free(cd);
+	if (r < 0)
+		snprintf(why, BEK_REASON_MAX, "cannot write the token: %s", strerror(-r));
+	return r;
+}

@@ -1,0 +1,36 @@
+/* Everything that touches a LUKS volume, through libcryptsetup only. */
+#ifndef BEK_LUKS_H
+#define BEK_LUKS_H
+
+#include <stddef.h>
+
+#include "secret.h"
+#include "token.h"
+
+#define BEK_REASON_MAX 160
+
+struct bek_luks_info {
+	char uuid[40];
+	int version;                        /* 1 or 2 */
+	int token_id;                       /* first usable "bek" token, or -1 */
+	struct bek_token token;             /* valid when token_id >= 0 */
+	char token_problem[BEK_REASON_MAX]; /* why a bek token was ignored, or "" */
+};
+
+/* Routes libcryptsetup's own messages to the debug log level. */
+void bek_luks_quiet(void);
+
+/* Reads the header of device (block device or image file). Returns 0, or a negative
+ * errno (-EINVAL: not LUKS). */
+int bek_luks_read(const char *device, struct bek_luks_info *info);
+
+/* Opens device as /dev/mapper/name with key as passphrase, on keyslot (or any
+ * keyslot when -1). Returns the keyslot used, or a negative errno with why set. */
+int bek_luks_unlock(const char *device, const char *name, int keyslot,
+		    const struct bek_secret *key, char why[BEK_REASON_MAX]);
+
+/* Writes tok as the device's bek token, replacing an existing one. Returns the token
+ * id, or a negative errno with why set. */
+int bek_luks_enroll(const char *device, const struct bek_token *tok, char why[BEK_REASON_MAX]);
+
+#endif

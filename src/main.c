@@ -1,0 +1,182 @@
+/* bek-unlock: unlock LUKS volumes at boot from a key file on the Azure BEK disk.
+ * Entry point: subcommand dispatch. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+
+#include "boot.h"
+#include "config.h"
+#include "keyname.h"
+#include "log.h"
+#include "luks.h"
+#include "plan.h"
+
+#ifndef BEK_VERSION
+#define BEK_VERSION "unknown"
+#endif
+
+static const char usage[] =
+	"Usage: bek-unlock boot\n"
+	"       bek-unlock inspect DEVICE [--cmdline TEXT]\n"
+	"       bek-unlock enroll DEVICE --key-file NAME [--keyslot N] [--label LABEL]\n"
+	"       bek-unlock --help | --version\n"
+	"\n"
+	"  boot     run in the initramfs: wait for the BEK disk, unlock the volumes named by\n"
+	"           rd.luks.uuid=/rd.luks.name= (or every LUKS2 volume with a bek token)\n"
+	"  inspect  print what boot would do for DEVICE (a block device or an image file),\n"
+	"           with this system's kernel command line or TEXT\n"
+	"  enroll   write or replace DEVICE's bek token: the key file NAME on the BEK disk,\n"
+	"           for keyslot N (which must exist), on a VFAT disk labelled LABEL\n"
+	"\n"
+	"Kernel command line: rd.bek=0, rd.bek.timeout=SECONDS (30), rd.bek.label=LABEL\n"
+	"(\"BEK VOLUME\"), rd.bek.keyfile=NAME (LinuxPassPhraseFileName), rd.luks.uuid=UUID,\n"
+	"rd.luks.name=UUID=NAME.\n"
+	"Exit codes: 0 done, 1 error, 2 no BEK disk appeared in time, 3 a volume was not unlocked.\n";
+
+static int inspect(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "cmdline", required_argument, NULL, 'c' },
+		{ 0 }
+	};
+	const char *text = NULL;
+	int c;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (c != 'c')
+			return fputs(usage, stderr), BEK_EXIT_ERROR;
+		text = optarg;
+	}
+	if (optind != argc - 1)
+		return fputs(usage, stderr), BEK_EXIT_ERROR;
+
+	const char *device = argv[optind];
+	struct bek_config cfg;
+	struct bek_luks_info info;
+	struct bek_plan plan;
+	int r = bek_config_load(&cfg, text);
+	if (r < 0)
+		return bek_log_errno(LOG_ERR, r, "Failed to read the kernel command line: %m"), BEK_EXIT_ERROR;
+	bek_luks_quiet();
+	r = bek_luks_read(device, &info);
+	if (r < 0)
+		return bek_log_errno(LOG_ERR, r, "Failed to read a LUKS header on %s: %m", device), BEK_EXIT_ERROR;
+	bek_plan_volume(&cfg, &info, &plan);
+
+	printf("device:   %s\nvolume:   LUKS%d, UUID %s\n", device, info.version, info.uuid);
+	if (info.token_id >= 0)
+		printf("token:    %d (key_file \"%s\", keyslot %d, label \"%s\")\n", info.token_id,
+		       info.token.key_file, info.token.keyslot, info.token.label);
+	else
+		printf("token:    none%s%s\n", info.token_problem[0] ? "; " : "", info.token_problem);
+	if (!cfg.enabled)
+		printf("boot:     nothing (disabled by rd.bek=0 or rd.luks=0)\n");
+	else if (!plan.use)
+		printf("boot:     leaves it alone: %s\n", plan.skip);
+	else {
+		char slot[24] = "any keyslot";
+		if (plan.keyslot >= 0)
+			snprintf(slot, sizeof(slot), "keyslot %d", plan.keyslot);
+		printf("boot:     waits up to %u s for a VFAT disk labelled \"%s\", reads key file \"%s\" (from %s),\n"
+		       "          opens it as /dev/mapper/%s with %s\n",
+		       cfg.timeout_s, plan.label, plan.key_file, plan.key_source, plan.name, slot);
+	}
+	return BEK_EXIT_OK;
+}
+
+static int parse_keyslot(const char *s, int *out)
+{
+	char *end;
+	errno = 0;
+	long n = strtol(s, &end, 10);
+	if (errno || end == s || *end || n < 0 || n > BEK_KEYSLOT_MAX)
+		return -EINVAL;
+	*out = (int)n;
+	return 0;
+}
+
+static int enroll(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "key-file", required_argument, NULL, 'k' },
+		{ "keyslot", required_argument, NULL, 's' },
+		{ "label", required_argument, NULL, 'l' },
+		{ 0 }
+	};
+	struct bek_token tok = { .keyslot = -1 };
+	const char *why;
+	int c;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 'k':
+			if ((why = bek_keyname_check(optarg)))
+				return bek_log(LOG_ERR, "Refusing --key-file: %s", why), BEK_EXIT_ERROR;
+			snprintf(tok.key_file, sizeof(tok.key_file), "%s", optarg);
+			break;
+		case 's':
+			if (parse_keyslot(optarg, &tok.keyslot) < 0)
+				return bek_log(LOG_ERR, "Refusing --keyslot: expected 0 to 31"), BEK_EXIT_ERROR;
+			break;
+		case 'l':
+			if (!optarg[0] || strlen(optarg) >= sizeof(tok.label))
+				return bek_log(LOG_ERR, "Refusing --label: expected 1-255 bytes"), BEK_EXIT_ERROR;
+			snprintf(tok.label, sizeof(tok.label), "%s", optarg);
+			break;
+		default:
+			return fputs(usage, stderr), BEK_EXIT_ERROR;
+		}
+	}
+	if (optind != argc - 1 || !tok.key_file[0])
+		return fputs(usage, stderr), BEK_EXIT_ERROR;
+
+	/* The token must read back as valid, or boot would ignore it. */
+	char *json = bek_token_format(&tok);
+	struct bek_token check;
+	if (!json || bek_token_parse(json, strlen(json), &check, &why) < 0) {
+		free(json);
+		return bek_log(LOG_ERR, "Refusing the token: %s", json ? why : "out of memory"), BEK_EXIT_ERROR;
+	}
+	char reason[BEK_REASON_MAX];
+	bek_luks_quiet();
+	int id = bek_luks_enroll(argv[optind], &tok, reason);
+	if (id < 0) {
+		free(json);
+		return bek_log(LOG_ERR, "Failed to enroll %s: %s", argv[optind], reason), BEK_EXIT_ERROR;
+	}
+	printf("token %d on %s: %s\n", id, argv[optind], json);
+	free(json);
+	return BEK_EXIT_OK;
+}
+
+static int boot(void)
+{
+	struct bek_config cfg;
+	/* Never let key material reach a core dump or a file we create. */
+	(void)prctl(PR_SET_DUMPABLE, 0);
+	umask(0077);
+	bek_log_to_kmsg();
+	int r = bek_config_load(&cfg, NULL);
+	if (r < 0)
+		return bek_log_errno(LOG_ERR, r, "Failed to read the kernel command line: %m"), BEK_EXIT_ERROR;
+	return bek_boot(&cfg);
+}
+
+int main(int argc, char **argv)
+{
+	const char *cmd = argc > 1 ? argv[1] : "";
+	if (strcmp(cmd, "boot") == 0 && argc == 2)
+		return boot();
+	if (strcmp(cmd, "inspect") == 0)
+		return inspect(argc - 1, argv + 1);
+	if (strcmp(cmd, "enroll") == 0)
+		return enroll(argc - 1, argv + 1);
+	if (strcmp(cmd, "--version") == 0)
+		return puts("bek-unlock " BEK_VERSION) < 0;
+	if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0)
+		return fputs(usage, stdout) < 0;
+	fputs(usage, stderr);
+	return BEK_EXIT_ERROR;
+}

@@ -1,0 +1,24 @@
+/* Decides, for one LUKS volume, whether bek-unlock handles it and how: mapping name,
+ * key file name (and where that name came from), keyslot, BEK label. Pure logic. */
+#ifndef BEK_PLAN_H
+#define BEK_PLAN_H
+
+#include <stdbool.h>
+
+#include "cmdline.h"
+#include "luks.h"
+
+struct bek_plan {
+	bool use;                        /* false: not ours, see skip */
+	const char *skip;
+	char uuid[BEK_UUID_LEN + 1];
+	char name[BEK_NAME_MAX + 1];
+	char key_file[BEK_KEYNAME_MAX + 1];
+	char key_source[32];             /* "token 0", "rd.bek.keyfile=", "default name" */
+	int keyslot;                     /* -1: any */
+	char label[BEK_LABEL_MAX + 1];
+};
+
+void bek_plan_volume(const struct bek_config *cfg, const struct bek_luks_info *info, struct bek_plan *plan);
+
+#endif

@@ -1,0 +1,23 @@
+/* Waiting for block devices: one poll() loop over a libudev monitor (started before
+ * the existing devices are enumerated, so none is missed), udev's queue (to know when
+ * udev has settled) and a timerfd for the deadline. No sleeping, no polling. */
+#ifndef BEK_WAIT_H
+#define BEK_WAIT_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+struct bek_wait_ops {
+	/* A block device is present (action "add" or "change"; "enumerate" for devices
+	 * that were there at start) or gone ("remove"). */
+	void (*device)(void *ud, const char *action, const char *devnode, dev_t devnum);
+	/* Asked after each batch of devices: true ends the wait. settled is true while
+	 * udev has no event queued. */
+	bool (*done)(void *ud, bool settled);
+};
+
+/* Returns 0 when done() said so, -ETIMEDOUT at the deadline, or a negative errno
+ * when udev cannot be watched. */
+int bek_wait_run(unsigned timeout_ms, const struct bek_wait_ops *ops, void *ud);
+
+#endif
