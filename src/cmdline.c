@@ -168,8 +168,10 @@ static const char *apply_param(struct bek_config *cfg, const char *key, const ch
 		if (!v || parse_seconds(v, &cfg->timeout_s) < 0)
 			return "expected whole seconds from 0 to 600";
 	} else if (strcmp(key, "rd.bek.label") == 0) {
-		if (!v || parse_label(v, cfg->label) < 0)
+		char label[BEK_LABEL_MAX + 1];
+		if (!v || parse_label(v, label) < 0)
 			return "expected a label of 1-255 printable bytes (\\x20 for a space)";
+		memcpy(cfg->label, label, sizeof(label));
 	} else if (strcmp(key, "rd.bek.keyfile") == 0) {
 		const char *why = v ? bek_keyname_check(v) : "empty";
 		if (why)

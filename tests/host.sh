@@ -1,0 +1,73 @@
+#!/bin/bash
+# Host-side end-to-end tests of the subcommands that run on a live system
+# (enroll, inspect) against LUKS image files. No device-mapper needed.
+# Usage: tests/host.sh BINARY [WRAPPER...]   e.g. tests/host.sh build/bek-unlock valgrind -q
+# A check's pattern is matched against the whole output (".*" spans lines).
+# Prints one line per check and ends with "N passed, N failed".
+set -u
+bin=$(readlink -f "$1"); shift
+wrap=("$@")
+work=$(mktemp -d /tmp/bek-host.XXXXXX)
+trap 'rm -rf "$work"' EXIT
+pass=0 fail=0
+
+run() { "${wrap[@]}" "$bin" "$@"; }
+check() {  # check NAME EXPECTED_RC PATTERN -- CMD...: rc and output must match
+	local name=$1 want=$2 pattern=$3 out rc
+	shift 4
+	out=$("$@" 2>&1); rc=$?
+	if [ "$rc" = "$want" ] && grep -qzE -- "$pattern" <<<"$out"; then
+		pass=$((pass + 1)); echo "PASS $name"
+	else
+		fail=$((fail + 1)); echo "FAIL $name (rc $rc, want $want; /$pattern/ in:)"; sed 's/^/    /' <<<"$out"
+	fi
+}
+
+cs() { cryptsetup --batch-mode --disable-locks --pbkdf pbkdf2 --pbkdf-force-iterations 1000 "$@"; }
+img=$work/luks2.img
+printf 'typed-passphrase-0' >"$work/pass0"
+head -c 127 /dev/urandom | base64 -w0 >"$work/key1"
+truncate -s 20M "$img"
+cs luksFormat --type luks2 "$img" "$work/pass0"
+cs luksAddKey --new-key-slot 1 --key-file "$work/pass0" "$img" "$work/key1"
+uuid=$(cryptsetup luksUUID "$img")
+
+check "inspect: no token, not named -> left alone" 0 "leaves it alone: no usable bek token" -- run inspect "$img" --cmdline ""
+check "inspect: named, no token -> default name" 0 "key file \"LinuxPassPhraseFileName\" \(from default name\)" -- \
+	run inspect "$img" --cmdline "rd.luks.uuid=$uuid"
+check "inspect: rd.bek.keyfile= and rd.luks.name=" 0 "\"LinuxPassPhraseFileName_1_0\" \(from rd.bek.keyfile=\).*/dev/mapper/osencrypt" -- \
+	run inspect "$img" --cmdline "rd.luks.name=$uuid=osencrypt rd.bek.keyfile=LinuxPassPhraseFileName_1_0"
+check "inspect: rd.bek=0" 0 "nothing \(disabled" -- run inspect "$img" --cmdline "rd.bek=0"
+check "enroll: keyslot 1" 0 "token 0 on .*\"keyslots\":\\[\"1\"\\],\"key_file\":\"LinuxPassPhraseFileName\"" -- \
+	run enroll "$img" --key-file LinuxPassPhraseFileName --keyslot 1
+check "enroll: token readable by cryptsetup" 0 "\"type\": *\"bek\"" -- cryptsetup token export --token-id 0 "$img"
+check "enroll: replaces, never adds" 0 "token 0 on .*LinuxPassPhraseFileName_1_0.*\"label\":\"KEYS\"" -- \
+	run enroll "$img" --key-file LinuxPassPhraseFileName_1_0 --keyslot 1 --label KEYS
+check "enroll: still one token" 0 "^1\s*$" -- sh -c "cryptsetup luksDump '$img' | grep -cE '^  [0-9]+: bek$'"
+check "inspect: token used, label from token" 0 "token:    0 .*keyslot 1.*labelled \"KEYS\".*from token 0" -- run inspect "$img" --cmdline ""
+check "enroll: refuses an unused keyslot" 1 "keyslot 5 is not in use" -- run enroll "$img" --key-file k --keyslot 5
+check "enroll: refuses ../ in the name" 1 "contains '/'" -- run enroll "$img" --key-file ../k
+check "enroll: refuses a control character" 1 "control character" -- run enroll "$img" --key-file "$(printf 'a\tb')"
+check "enroll: refuses keyslot 32" 1 "expected 0 to 31" -- run enroll "$img" --key-file k --keyslot 32
+check "enroll: needs --key-file" 1 "Usage" -- run enroll "$img"
+check "inspect: not LUKS" 1 "Failed to read a LUKS header" -- run inspect "$work/key1"
+check "inspect: missing file" 1 "Failed to read a LUKS header" -- run inspect "$work/nope"
+
+# A hostile token written behind our back is reported and ignored.
+printf '%s' '{"type":"bek","keyslots":["1"],"key_file":"../../etc/shadow"}' |
+	cryptsetup token import --disable-locks --token-id 0 --token-replace "$img" 2>/dev/null
+check "inspect: hostile token ignored with reason" 0 "token 0 ignored: key file name contains '/'" -- \
+	run inspect "$img" --cmdline "rd.luks.uuid=$uuid"
+
+luks1=$work/luks1.img
+truncate -s 8M "$luks1"
+cs luksFormat --type luks1 "$luks1" "$work/pass0"
+check "enroll: LUKS1 has no tokens" 1 "LUKS1 has no tokens" -- run enroll "$luks1" --key-file k
+check "inspect: LUKS1 with default name" 0 "LUKS1.*from default name" -- \
+	run inspect "$luks1" --cmdline "rd.luks.uuid=$(cryptsetup luksUUID "$luks1")"
+
+check "--help lists the subcommands" 0 "enroll DEVICE --key-file NAME" -- run --help
+check "unknown subcommand" 1 "Usage" -- run frobnicate
+
+echo "$pass passed, $fail failed"
+[ "$fail" = 0 ]
