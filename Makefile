@@ -57,6 +57,7 @@ $(BUILD)/stage/.stamp: $(BUILD)/bek-unlock modules.d/91bek-unlock/module-setup.s
 	touch $@
 
 include tests/tests.mk
+include tests/fuzz.mk
 -include qemu/qemu.mk
 
 clean:

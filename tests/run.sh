@@ -1,6 +1,6 @@
 #!/bin/bash
 # The whole test suite: unit tests (plain, then ASan+UBSan), the host-side subcommand
-# tests (plain, then under valgrind), the QEMU scenario matrix. Run through "make test",
+# tests (plain, then under valgrind), a short fuzzing round, the QEMU scenario matrix. Run through "make test",
 # which builds what this needs first. Ends with "N passed, N failed".
 set -u
 cd "$(dirname "$0")/.."
@@ -35,6 +35,7 @@ for t in "$BUILD"/tests-san/test_*; do suite "unit $(basename "$t") (ASan+UBSan)
 suite "host subcommands" tests/host.sh "$BUILD/bek-unlock"
 suite "host subcommands (valgrind)" tests/host.sh "$BUILD/bek-unlock" \
 	valgrind -q --leak-check=full --errors-for-leak-kinds=definite --error-exitcode=99
+suite "fuzz smoke (${FUZZ_SMOKE_SECONDS:-10} s per target)" tests/fuzz/run.sh "${FUZZ_SMOKE_SECONDS:-10}" token cmdline keyname
 if [ "${SKIP_QEMU:-0}" = 1 ]; then
 	echo "== QEMU scenarios skipped (SKIP_QEMU=1)"
 else

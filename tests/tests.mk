@@ -21,5 +21,5 @@ unit: $(UNIT_BINS)
 
 # Everything: unit tests, host-side subcommand tests, QEMU scenarios; ends with
 # "N passed, N failed".
-test: $(UNIT_BINS) $(BUILD)/bek-unlock
+test: $(UNIT_BINS) $(FUZZ_BINS) $(BUILD)/bek-unlock
 	tests/run.sh

@@ -4,7 +4,7 @@
 # the kernel the harness boots is unpacked into build/ (qemu/kernel.sh).
 set -eu
 PKGS="build-essential pkg-config libcryptsetup-dev libblkid-dev libudev-dev libjson-c-dev
-libcmocka-dev valgrind clang cryptsetup-bin dracut-core systemd udev kmod cpio
+libcmocka-dev valgrind clang libclang-rt-14-dev cryptsetup-bin dracut-core systemd udev kmod cpio
 qemu-system-x86 dosfstools mtools e2fsprogs python3 file"
 missing=""
 for p in $PKGS; do
