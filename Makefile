@@ -60,5 +60,10 @@ include tests/tests.mk
 include tests/fuzz.mk
 -include qemu/qemu.mk
 
+# Everything: unit tests (plain, ASan+UBSan), host subcommand tests (plain, valgrind),
+# a fuzzing smoke round, the QEMU scenarios. Ends with "N passed, N failed".
+test: $(UNIT_BINS) $(FUZZ_BINS) $(BUILD)/bek-unlock
+	tests/run.sh
+
 clean:
 	rm -rf $(BUILD)

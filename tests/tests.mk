@@ -18,8 +18,3 @@ $(BUILD)/tests-san/test_%: tests/test_%.c $$(unit_src_$$*) $(wildcard src/*.h) |
 
 unit: $(UNIT_BINS)
 	@rc=0; for t in $(UNIT_BINS); do $$t || rc=1; done; exit $$rc
-
-# Everything: unit tests, host-side subcommand tests, QEMU scenarios; ends with
-# "N passed, N failed".
-test: $(UNIT_BINS) $(FUZZ_BINS) $(BUILD)/bek-unlock
-	tests/run.sh

@@ -19,8 +19,10 @@ depends() {
 }
 
 installkernel() {
-    # The BEK disk is VFAT; mount(2) pulls in the codepage and charset on demand.
-    hostonly='' instmods vfat nls_cp437 nls_iso8859-1 nls_utf8 dm_crypt
+    # The BEK disk is VFAT; mount(2) loads the codepage and the IO charset on demand.
+    # The kernel's default charset differs between distributions (Debian's cloud
+    # kernel: ascii), so all the usual ones are installed.
+    hostonly='' instmods vfat nls_cp437 nls_ascii nls_iso8859-1 nls_utf8 dm_crypt
 }
 
 install() {
