@@ -13,6 +13,16 @@
 
 #include "log.h"
 
+const char *bek_mount_options(const char *fstype)
+{
+	if (strcmp(fstype, "vfat") == 0)
+		return "uid=0,gid=0,umask=0077";
+	/* noload: no journal replay, so a read-only mount never writes to the disk. */
+	if (strcmp(fstype, "ext4") == 0 || strcmp(fstype, "ext3") == 0 || strcmp(fstype, "ext2") == 0)
+		return strcmp(fstype, "ext2") == 0 ? "" : "noload";
+	return NULL;
+}
+
 int bek_private_mounts(void)
 {
 	if (unshare(CLONE_NEWNS) < 0)
@@ -84,8 +94,13 @@ int bek_read_key(const char *devnode, const char *fstype, const char *key_file,
 		*why = "cannot create a private mount directory";
 		return -errno;
 	}
-	if (mount(devnode, dir, fstype, MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_NOATIME,
-		  "uid=0,gid=0,umask=0077") < 0) {
+	const char *options = bek_mount_options(fstype);
+	if (!options) {
+		*why = "not a VFAT or ext2/3/4 filesystem";
+		rmdir(dir);
+		return -EMEDIUMTYPE;
+	}
+	if (mount(devnode, dir, fstype, MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_NOATIME, options) < 0) {
 		r = -errno;
 		*why = "cannot mount the BEK filesystem";
 		rmdir(dir);

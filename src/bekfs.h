@@ -10,6 +10,10 @@
 #define BEK_KEY_SIZE_MAX (8u * 1024 * 1024)
 #define BEK_MOUNT_PARENT "/run"
 
+/* Mount options for a BEK filesystem of type fstype, or NULL when that type is not
+ * accepted: VFAT (what Azure attaches) and ext2/3/4 (self-made key disks). */
+const char *bek_mount_options(const char *fstype);
+
 /* Makes this process's mounts private so that no mount it makes is ever seen
  * by, or outlives, anything else. Returns 0 or a negative errno. */
 int bek_private_mounts(void);

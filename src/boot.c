@@ -17,9 +17,10 @@
 #define MAX_VOLUMES BEK_MAX_TARGETS
 #define NODE_MAX 64
 
-struct disk {                  /* a labelled VFAT filesystem: a BEK disk candidate */
+struct disk {                  /* a labelled filesystem: a BEK disk candidate */
 	dev_t devnum;
 	char node[NODE_MAX];
+	char fstype[32];
 	char label[BEK_LABEL_MAX + 1];
 };
 
@@ -68,7 +69,7 @@ static bool label_wanted(const struct boot *b, const char *label)
 	return false;
 }
 
-static void add_disk(struct boot *b, const char *node, dev_t devnum, const char *label)
+static void add_disk(struct boot *b, const char *node, dev_t devnum, const char *fstype, const char *label)
 {
 	for (size_t i = 0; i < b->n_disks; i++)
 		if (b->disks[i].devnum == devnum)
@@ -80,9 +81,11 @@ static void add_disk(struct boot *b, const char *node, dev_t devnum, const char 
 	struct disk *d = &b->disks[b->n_disks++];
 	d->devnum = devnum;
 	snprintf(d->node, sizeof(d->node), "%s", node);
+	snprintf(d->fstype, sizeof(d->fstype), "%s", fstype);
 	snprintf(d->label, sizeof(d->label), "%s", label);
 	if (label_wanted(b, label))
-		bek_log(LOG_NOTICE, "found BEK disk %s (label \"%s\") after %ld ms", node, label, now_ms() - b->start_ms);
+		bek_log(LOG_NOTICE, "found BEK disk %s (%s, label \"%s\") after %ld ms", node, fstype, label,
+			now_ms() - b->start_ms);
 }
 
 static void remove_disk(struct boot *b, dev_t devnum)
@@ -152,10 +155,10 @@ static void on_device(void *ud, const char *action, const char *node, dev_t devn
 		return;
 	if (strcmp(pr.type, "crypto_LUKS") == 0)
 		add_volume(b, node, devnum);
-	else if (strcmp(pr.type, "vfat") == 0 && pr.label[0])
-		add_disk(b, node, devnum, pr.label);
-	else if (pr.label[0] && strcmp(pr.label, b->cfg->label) == 0)
-		bek_log(LOG_WARNING, "ignoring %s: labelled \"%s\" but %s, not VFAT", node, pr.label,
+	else if (pr.label[0] && bek_mount_options(pr.type))
+		add_disk(b, node, devnum, pr.type, pr.label);
+	else if (pr.label[0] && label_wanted(b, pr.label))
+		bek_log(LOG_WARNING, "ignoring %s: labelled \"%s\" but %s, not VFAT or ext2/3/4", node, pr.label,
 			pr.type[0] ? pr.type : "unknown");
 }
 
@@ -174,7 +177,7 @@ static void try_disk(struct volume *v, const struct disk *d)
 	char reason[BEK_REASON_MAX];
 
 	v->tried[v->n_tried++] = d->devnum;
-	int r = bek_read_key(d->node, "vfat", v->plan.key_file, &key, &why);
+	int r = bek_read_key(d->node, d->fstype, v->plan.key_file, &key, &why);
 	if (r < 0) {
 		snprintf(v->reason, sizeof(v->reason), "%s (key file \"%s\" on %s)", why, v->plan.key_file, d->node);
 		bek_log_errno(LOG_ERR, r, "%s: %s: %m", v->plan.name, v->reason);

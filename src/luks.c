@@ -91,17 +91,70 @@ int bek_luks_read(const char *device, struct bek_luks_info *info)
 	return 0;
 }
 
+/* MemAvailable from /proc/meminfo in KiB, or -1 when unknown. */
+static long mem_available_kb(void)
+{
+	char line[128];
+	long kb = -1;
+	FILE *f = fopen("/proc/meminfo", "re");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "MemAvailable: %ld kB", &kb) == 1)
+			break;
+	fclose(f);
+	return kb;
+}
+
+/* An Argon2 keyslot that needs more memory than the system has would get the
+ * process killed by the OOM killer instead of failing: refuse it up front. */
+static bool fits_memory(struct crypt_device *cd, int keyslot, long avail_kb, unsigned *need_mib)
+{
+	struct crypt_pbkdf_type pbkdf;
+	if (avail_kb < 0 || crypt_keyslot_get_pbkdf(cd, keyslot, &pbkdf) < 0)
+		return true;
+	*need_mib = pbkdf.max_memory_kb / 1024;
+	return pbkdf.max_memory_kb <= (unsigned long)avail_kb;
+}
+
+static int activate(struct crypt_device *cd, const char *name, int keyslot, const struct bek_secret *key)
+{
+	return crypt_activate_by_passphrase(cd, name, keyslot, key->data, key->size, 0);
+}
+
+/* Like CRYPT_ANY_SLOT (one key derivation per keyslot in use), skipping keyslots whose
+ * key derivation cannot fit in memory. */
+static int activate_any(struct crypt_device *cd, const char *name, const struct bek_secret *key,
+			long avail_kb, unsigned *need_mib)
+{
+	int r = -ENOMEM;
+	for (int slot = 0; slot <= BEK_KEYSLOT_MAX; slot++) {
+		if (!keyslot_in_use(cd, slot) || !fits_memory(cd, slot, avail_kb, need_mib))
+			continue;
+		r = activate(cd, name, slot, key);
+		if (r != -EPERM)
+			return r;
+	}
+	return r;
+}
+
 int bek_luks_unlock(const char *device, const char *name, int keyslot,
 		    const struct bek_secret *key, char why[BEK_REASON_MAX])
 {
 	struct crypt_device *cd;
+	unsigned need_mib = 0;
+	long avail_kb = mem_available_kb();
 	int r = load(device, CRYPT_LUKS, &cd);
 	if (r < 0) {
 		snprintf(why, BEK_REASON_MAX, "cannot read the LUKS header: %s", strerror(-r));
 		return r;
 	}
-	r = crypt_activate_by_passphrase(cd, name, keyslot < 0 ? CRYPT_ANY_SLOT : keyslot,
-					 key->data, key->size, 0);
+	if (keyslot < 0)
+		r = activate_any(cd, name, key, avail_kb, &need_mib);
+	else if (fits_memory(cd, keyslot, avail_kb, &need_mib))
+		r = activate(cd, name, keyslot, key);
+	else
+		r = -ENOMEM;
 	crypt_free(cd);
 	if (r >= 0)
 		return r;
@@ -110,7 +163,8 @@ int bek_luks_unlock(const char *device, const char *name, int keyslot,
 	else if (r == -EPERM)
 		snprintf(why, BEK_REASON_MAX, "key rejected by every keyslot");
 	else if (r == -ENOMEM)
-		snprintf(why, BEK_REASON_MAX, "not enough memory for the key derivation");
+		snprintf(why, BEK_REASON_MAX, "not enough memory for the key derivation (needs %u MiB, %ld MiB available)",
+			 need_mib, avail_kb / 1024);
 	else if (r == -EEXIST)
 		snprintf(why, BEK_REASON_MAX, "a mapping named %s already exists", name);
 	else
