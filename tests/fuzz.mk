@@ -1,10 +1,11 @@
 # libFuzzer targets for every parser of outside input. "make fuzz" runs each for
 # FUZZ_SECONDS (default 60) on a working corpus seeded from tests/fuzz/corpus/;
 # "make fuzz-smoke" is the short round the test command runs.
-FUZZ_TARGETS := token cmdline keyname
+FUZZ_TARGETS := token cmdline keyname crypttab
 fuzz_src_token   := src/token.c src/keyname.c
 fuzz_src_cmdline := src/cmdline.c src/keyname.c
 fuzz_src_keyname := src/keyname.c
+fuzz_src_crypttab := src/crypttab.c src/keyname.c
 FUZZ_SECONDS ?= 60
 FUZZ_SMOKE_SECONDS ?= 10
 FUZZ_BINS := $(FUZZ_TARGETS:%=$(BUILD)/fuzz/fuzz_%)
@@ -19,3 +20,5 @@ fuzz: $(FUZZ_BINS)
 	tests/fuzz/run.sh $(FUZZ_SECONDS) $(FUZZ_TARGETS)
 fuzz-smoke: $(FUZZ_BINS)
 	tests/fuzz/run.sh $(FUZZ_SMOKE_SECONDS) $(FUZZ_TARGETS)
+print-fuzz-targets:
+	@echo $(FUZZ_TARGETS)
