@@ -7,7 +7,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/openat2.h>
+#include <sys/mman.h>
 #include <sys/mount.h>
+#include <sys/syscall.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -84,38 +87,114 @@ static int open_key(int dirfd, const char *key_file, struct bek_secret *key, con
 	return r;
 }
 
-int bek_read_key(const char *devnode, const char *fstype, const char *key_file,
-		 struct bek_secret *key, const char **why)
+struct private_mount {
+	char dir[sizeof(BEK_MOUNT_PARENT "/bek-unlock.XXXXXX")];
+	int dirfd;
+};
+
+/* Mounts devnode read-only, nosuid, nodev, noexec in a fresh 0700 directory. */
+static int mount_private(const char *devnode, const char *fstype, struct private_mount *m, const char **why)
 {
-	char dir[] = BEK_MOUNT_PARENT "/bek-unlock.XXXXXX";
+	const char *options = bek_mount_options(fstype);
 	int r;
 
-	if (!mkdtemp(dir)) {   /* mode 0700 */
+	if (!options) {
+		*why = "not a VFAT or ext2/3/4 filesystem";
+		return -EMEDIUMTYPE;
+	}
+	snprintf(m->dir, sizeof(m->dir), "%s", BEK_MOUNT_PARENT "/bek-unlock.XXXXXX");
+	if (!mkdtemp(m->dir)) {   /* mode 0700 */
 		*why = "cannot create a private mount directory";
 		return -errno;
 	}
-	const char *options = bek_mount_options(fstype);
-	if (!options) {
-		*why = "not a VFAT or ext2/3/4 filesystem";
-		rmdir(dir);
-		return -EMEDIUMTYPE;
-	}
-	if (mount(devnode, dir, fstype, MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_NOATIME, options) < 0) {
+	if (mount(devnode, m->dir, fstype, MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_NOATIME, options) < 0) {
 		r = -errno;
-		*why = "cannot mount the BEK filesystem";
-		rmdir(dir);
+		*why = "cannot mount the filesystem";
+		rmdir(m->dir);
 		return r;
 	}
-	int dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dirfd < 0) {
+	m->dirfd = open(m->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (m->dirfd < 0) {
 		r = -errno;
-		*why = "cannot open the mounted BEK filesystem";
-	} else {
-		r = open_key(dirfd, key_file, key, why);
-		close(dirfd);
+		*why = "cannot open the mounted filesystem";
+		umount2(m->dir, MNT_DETACH);
+		rmdir(m->dir);
+		return r;
 	}
-	if (umount2(dir, MNT_DETACH) < 0)
-		bek_log_errno(LOG_ERR, errno, "Failed to unmount %s: %m", dir);
-	rmdir(dir);
+	return 0;
+}
+
+static void umount_private(struct private_mount *m)
+{
+	close(m->dirfd);
+	if (umount2(m->dir, MNT_DETACH) < 0)
+		bek_log_errno(LOG_ERR, errno, "Failed to unmount %s: %m", m->dir);
+	rmdir(m->dir);
+}
+
+int bek_read_key(const char *devnode, const char *fstype, const char *key_file,
+		 struct bek_secret *key, const char **why)
+{
+	struct private_mount m;
+	int r = mount_private(devnode, fstype, &m, why);
+	if (r < 0)
+		return r;
+	r = open_key(m.dirfd, key_file, key, why);
+	umount_private(&m);
+	return r;
+}
+
+static int copy_to_memfd(int fd, off_t size, const char **why)
+{
+	char buf[65536];
+	int mfd = memfd_create("bek-unlock-luks-header", MFD_CLOEXEC);
+	if (mfd < 0) {
+		*why = "cannot create a memory file for the header";
+		return -errno;
+	}
+	for (off_t done = 0; done < size;) {
+		ssize_t k = read(fd, buf, sizeof(buf));
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k <= 0 || write(mfd, buf, (size_t)k) != k) {
+			int r = k < 0 ? -errno : -EIO;
+			*why = "cannot copy the header";
+			close(mfd);
+			return r;
+		}
+		done += k;
+	}
+	return mfd;
+}
+
+int bek_read_header(const char *devnode, const char *fstype, const char *path, const char **why)
+{
+	struct private_mount m;
+	struct stat st;
+	/* Beneath the mount, no symbolic links, no crossing into other mounts. */
+	struct open_how how = {
+		.flags = O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC,
+		.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS | RESOLVE_NO_XDEV,
+	};
+	int r = mount_private(devnode, fstype, &m, why);
+	if (r < 0)
+		return r;
+	int fd = (int)syscall(SYS_openat2, m.dirfd, path, &how, sizeof(how));
+	if (fd < 0) {
+		r = -errno;
+		*why = r == -ENOENT ? "header file not found" : r == -ELOOP ? "header path has a symbolic link" :
+								   "cannot open the header file";
+	} else if (fstat(fd, &st) < 0) {
+		r = -errno;
+		*why = "cannot stat the header file";
+	} else if (!S_ISREG(st.st_mode) || st.st_size < 4096 || st.st_size > (off_t)BEK_HEADER_SIZE_MAX) {
+		r = -EINVAL;
+		*why = "header file is not a regular file of 4 KiB to 64 MiB";
+	} else {
+		r = copy_to_memfd(fd, st.st_size, why);
+	}
+	if (fd >= 0)
+		close(fd);
+	umount_private(&m);
 	return r;
 }

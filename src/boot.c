@@ -4,8 +4,10 @@
 #include <libcryptsetup.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "bekfs.h"
 #include "log.h"
@@ -13,32 +15,40 @@
 #include "probe.h"
 #include "wait.h"
 
-#define MAX_DISKS 16
-#define MAX_VOLUMES BEK_MAX_TARGETS
+#define MAX_FS 32
+#define MAX_VOLUMES (2 * BEK_MAX_TARGETS)
 #define NODE_MAX 64
+#define HEADER_COPY_DIR "/etc/bek-unlock/headers/"
 
-struct disk {                  /* a labelled filesystem: a BEK disk candidate */
+struct fs {                    /* a mountable filesystem: BEK disk or /boot candidate */
 	dev_t devnum;
 	char node[NODE_MAX];
 	char fstype[32];
 	char label[BEK_LABEL_MAX + 1];
+	char uuid[64];
 };
 
 struct volume {
+	const struct bek_crypttab_entry *entry;  /* from the image's crypttab, or NULL */
 	bool seen;                 /* its device is present */
+	bool header_pending;       /* detached header not read yet */
+	bool planned;              /* header read, plan made: ready to try BEK disks */
 	bool open;
+	bool failed;               /* nothing more can be done (no usable header) */
 	dev_t devnum;
 	char node[NODE_MAX];
+	int header_fd;             /* memory copy of a detached header read at boot, or -1 */
+	char header[sizeof(HEADER_COPY_DIR) + BEK_NAME_MAX + 1];  /* "" when on the device */
 	struct bek_plan plan;
-	dev_t tried[MAX_DISKS];    /* BEK disks already tried: no retry storm */
+	dev_t tried[MAX_FS];       /* BEK disks already tried: no retry storm */
 	size_t n_tried;
-	char reason[2 * BEK_REASON_MAX];
+	char reason[4 * BEK_REASON_MAX];
 };
 
 struct boot {
 	const struct bek_config *cfg;
-	struct disk disks[MAX_DISKS];
-	size_t n_disks;
+	struct fs fs[MAX_FS];
+	size_t n_fs;
 	struct volume vols[MAX_VOLUMES];
 	size_t n_vols;
 	long start_ms;
@@ -51,12 +61,25 @@ static long now_ms(void)
 	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
 }
 
-static struct volume *find_volume(struct boot *b, const char *uuid)
+static struct volume *find_volume(struct boot *b, const char *uuid, dev_t devnum)
 {
 	for (size_t i = 0; i < b->n_vols; i++)
-		if (strcmp(b->vols[i].plan.uuid, uuid) == 0)
+		if ((uuid && strcmp(b->vols[i].plan.uuid, uuid) == 0) ||
+		    (b->vols[i].seen && b->vols[i].devnum == devnum))
 			return &b->vols[i];
 	return NULL;
+}
+
+static struct volume *new_volume(struct boot *b, const char *what)
+{
+	if (b->n_vols == MAX_VOLUMES) {
+		bek_log(LOG_WARNING, "leaving %s alone: more than %d volumes", what, MAX_VOLUMES);
+		return NULL;
+	}
+	struct volume *v = &b->vols[b->n_vols++];
+	v->header_fd = -1;
+	snprintf(v->plan.label, sizeof(v->plan.label), "%s", b->cfg->label);
+	return v;
 }
 
 static bool label_wanted(const struct boot *b, const char *label)
@@ -69,77 +92,162 @@ static bool label_wanted(const struct boot *b, const char *label)
 	return false;
 }
 
-static void add_disk(struct boot *b, const char *node, dev_t devnum, const char *fstype, const char *label)
+static void add_fs(struct boot *b, const char *node, dev_t devnum, const struct bek_probe *pr)
 {
-	for (size_t i = 0; i < b->n_disks; i++)
-		if (b->disks[i].devnum == devnum)
+	for (size_t i = 0; i < b->n_fs; i++)
+		if (b->fs[i].devnum == devnum)
 			return;
-	if (b->n_disks == MAX_DISKS) {
-		bek_log(LOG_WARNING, "ignoring labelled filesystem %s: more than %d candidates", node, MAX_DISKS);
+	if (b->n_fs == MAX_FS) {
+		bek_log(LOG_WARNING, "ignoring filesystem on %s: more than %d candidates", node, MAX_FS);
 		return;
 	}
-	struct disk *d = &b->disks[b->n_disks++];
-	d->devnum = devnum;
-	snprintf(d->node, sizeof(d->node), "%s", node);
-	snprintf(d->fstype, sizeof(d->fstype), "%s", fstype);
-	snprintf(d->label, sizeof(d->label), "%s", label);
-	if (label_wanted(b, label))
-		bek_log(LOG_NOTICE, "found BEK disk %s (%s, label \"%s\") after %ld ms", node, fstype, label,
+	struct fs *f = &b->fs[b->n_fs++];
+	f->devnum = devnum;
+	snprintf(f->node, sizeof(f->node), "%s", node);
+	snprintf(f->fstype, sizeof(f->fstype), "%s", pr->type);
+	snprintf(f->label, sizeof(f->label), "%s", pr->label);
+	snprintf(f->uuid, sizeof(f->uuid), "%s", pr->uuid);
+	if (f->label[0] && label_wanted(b, f->label))
+		bek_log(LOG_NOTICE, "found BEK disk %s (%s, label \"%s\") after %ld ms", node, f->fstype, f->label,
 			now_ms() - b->start_ms);
 }
 
-static void remove_disk(struct boot *b, dev_t devnum)
+static void remove_fs(struct boot *b, dev_t devnum)
 {
-	for (size_t i = 0; i < b->n_disks; i++)
-		if (b->disks[i].devnum == devnum) {
-			b->disks[i] = b->disks[--b->n_disks];
+	for (size_t i = 0; i < b->n_fs; i++)
+		if (b->fs[i].devnum == devnum) {
+			b->fs[i] = b->fs[--b->n_fs];
 			return;
 		}
 }
 
+/* Reads the LUKS header (on the device or detached) and decides what to do. */
+static void plan_volume(struct boot *b, struct volume *v)
+{
+	struct bek_luks_info info;
+	const char *header = v->header[0] ? v->header : v->node;
+	int r = bek_luks_read(header, &info);
+	if (r < 0) {
+		v->failed = true;
+		snprintf(v->reason, sizeof(v->reason), "cannot read a LUKS header on %s: %s", header, strerror(-r));
+		bek_log(LOG_ERR, "%s: %s", v->plan.name, v->reason);
+		return;
+	}
+	bek_plan_volume(b->cfg, v->entry, &info, &v->plan);
+	v->planned = true;
+	const struct bek_plan *p = &v->plan;
+	if (info.token_problem[0])
+		bek_log(LOG_WARNING, "%s: %s; falling back to key file \"%s\" (%s)", p->name,
+			info.token_problem, p->key_file, p->key_source);
+	if (crypt_status(NULL, p->name) == CRYPT_ACTIVE) {
+		v->open = true;
+		bek_log(LOG_NOTICE, "%s is already open; nothing to do for %s", p->name, v->node);
+		return;
+	}
+	char slot[24] = "";
+	if (p->keyslot >= 0)
+		snprintf(slot, sizeof(slot), " for keyslot %d", p->keyslot);
+	bek_log(LOG_NOTICE, "%s: LUKS%d volume on %s wants key file \"%s\" (from %s)%s on \"%s\"",
+		p->name, info.version, v->node, p->key_file, p->key_source, slot, p->label);
+}
+
+/* The detached header copied into the image at build time. */
+static void use_header_copy(struct boot *b, struct volume *v, const char *why)
+{
+	snprintf(v->header, sizeof(v->header), "%s%s", HEADER_COPY_DIR, v->entry->name);
+	v->header_pending = false;
+	if (access(v->header, R_OK) < 0) {
+		v->failed = true;
+		v->header[0] = '\0';
+		snprintf(v->reason, sizeof(v->reason), "detached LUKS header %s unavailable %s and no copy in the initramfs",
+			 v->entry->header, why);
+		bek_log(LOG_ERR, "%s: %s", v->plan.name, v->reason);
+		return;
+	}
+	bek_log(LOG_WARNING, "%s: using the LUKS header copied into the initramfs at build time: %s %s",
+		v->plan.name, v->entry->header, why);
+	plan_volume(b, v);
+}
+
+/* Reads the detached header from the filesystem that holds it (/boot), when present. */
+static void fetch_header(struct boot *b, struct volume *v)
+{
+	const struct bek_crypttab_entry *e = v->entry;
+	if (!v->header_pending)
+		return;
+	if (!e->header_fs[0] || !e->header_path[0]) {
+		use_header_copy(b, v, "(its filesystem is not known)");
+		return;
+	}
+	for (size_t i = 0; i < b->n_fs; i++) {
+		const struct fs *f = &b->fs[i];
+		if (strcmp(f->uuid, e->header_fs) != 0)
+			continue;
+		const char *why = NULL;
+		int fd = bek_read_header(f->node, f->fstype, e->header_path, &why);
+		if (fd < 0) {
+			char reason[BEK_REASON_MAX];
+			snprintf(reason, sizeof(reason), "(%s on %s: %s)", why, f->node, strerror(-fd));
+			use_header_copy(b, v, reason);
+			return;
+		}
+		v->header_fd = fd;
+		snprintf(v->header, sizeof(v->header), "/proc/self/fd/%d", fd);
+		v->header_pending = false;
+		bek_log(LOG_NOTICE, "%s: read LUKS header %s from %s (UUID=%s) at boot", v->plan.name,
+			e->header, f->node, f->uuid);
+		plan_volume(b, v);
+		return;
+	}
+}
+
+/* The data device of a crypttab entry is known by its /dev path (udev's links). */
+static void match_entries(struct boot *b, const char *node, dev_t devnum)
+{
+	for (size_t i = 0; i < b->n_vols; i++) {
+		struct volume *v = &b->vols[i];
+		struct stat st;
+		if (!v->entry || v->seen || stat(v->entry->source, &st) < 0 || !S_ISBLK(st.st_mode) || st.st_rdev != devnum)
+			continue;
+		v->seen = true;
+		v->devnum = devnum;
+		snprintf(v->node, sizeof(v->node), "%s", node);
+		if (v->entry->header[0]) {
+			v->header_pending = true;
+			fetch_header(b, v);
+		} else {
+			plan_volume(b, v);
+		}
+	}
+}
+
+/* A LUKS device with its header on it: ours if named, or if it carries a bek token. */
 static void add_volume(struct boot *b, const char *node, dev_t devnum)
 {
 	struct bek_luks_info info;
 	struct bek_plan plan;
+	if (find_volume(b, NULL, devnum))
+		return;    /* a crypttab volume, or a "change" event */
 	int r = bek_luks_read(node, &info);
 	if (r < 0) {
 		bek_log_errno(LOG_WARNING, r, "Failed to read the LUKS header on %s: %m", node);
 		return;
 	}
-	bek_plan_volume(b->cfg, &info, &plan);
+	bek_plan_volume(b->cfg, NULL, &info, &plan);
 	if (!plan.use) {
 		bek_log(LOG_INFO, "leaving LUKS volume %s (%s) alone: %s%s%s", node, info.uuid, plan.skip,
 			info.token_problem[0] ? "; " : "", info.token_problem);
 		return;
 	}
-	struct volume *v = find_volume(b, plan.uuid);
+	struct volume *v = find_volume(b, plan.uuid, devnum);
 	if (v && v->seen)
-		return;    /* already known: a "change" event or a second path to it */
-	if (!v) {
-		if (b->n_vols == MAX_VOLUMES) {
-			bek_log(LOG_WARNING, "leaving LUKS volume %s alone: more than %d volumes", node, MAX_VOLUMES);
-			return;
-		}
-		v = &b->vols[b->n_vols++];
-	}
+		return;    /* a second path to a known volume */
+	if (!v && !(v = new_volume(b, node)))
+		return;
 	v->seen = true;
 	v->devnum = devnum;
 	snprintf(v->node, sizeof(v->node), "%s", node);
-	v->plan = plan;
-	if (info.token_problem[0])
-		bek_log(LOG_WARNING, "%s: %s; falling back to key file \"%s\" (%s)", plan.name,
-			info.token_problem, plan.key_file, plan.key_source);
-	if (crypt_status(NULL, plan.name) == CRYPT_ACTIVE) {
-		v->open = true;
-		bek_log(LOG_NOTICE, "%s is already open; nothing to do for %s", plan.name, node);
-		return;
-	}
-	if (plan.keyslot >= 0)
-		bek_log(LOG_NOTICE, "%s: LUKS%d volume on %s wants key file \"%s\" (from %s) for keyslot %d on \"%s\"",
-			plan.name, info.version, node, plan.key_file, plan.key_source, plan.keyslot, plan.label);
-	else
-		bek_log(LOG_NOTICE, "%s: LUKS%d volume on %s wants key file \"%s\" (from %s) on \"%s\"",
-			plan.name, info.version, node, plan.key_file, plan.key_source, plan.label);
+	plan_volume(b, v);
 }
 
 static void on_device(void *ud, const char *action, const char *node, dev_t devnum)
@@ -148,18 +256,22 @@ static void on_device(void *ud, const char *action, const char *node, dev_t devn
 	struct bek_probe pr;
 
 	if (strcmp(action, "remove") == 0) {
-		remove_disk(b, devnum);
+		remove_fs(b, devnum);
 		return;
 	}
+	match_entries(b, node, devnum);
 	if (bek_probe_device(node, &pr) < 0)
 		return;
-	if (strcmp(pr.type, "crypto_LUKS") == 0)
+	if (strcmp(pr.type, "crypto_LUKS") == 0) {
 		add_volume(b, node, devnum);
-	else if (pr.label[0] && bek_mount_options(pr.type))
-		add_disk(b, node, devnum, pr.type, pr.label);
-	else if (pr.label[0] && label_wanted(b, pr.label))
+	} else if (bek_mount_options(pr.type) && (pr.label[0] || pr.uuid[0])) {
+		add_fs(b, node, devnum, &pr);
+		for (size_t i = 0; i < b->n_vols; i++)
+			fetch_header(b, &b->vols[i]);
+	} else if (pr.label[0] && label_wanted(b, pr.label)) {
 		bek_log(LOG_WARNING, "ignoring %s: labelled \"%s\" but %s, not VFAT or ext2/3/4", node, pr.label,
 			pr.type[0] ? pr.type : "unknown");
+	}
 }
 
 static bool tried(const struct volume *v, dev_t disk)
@@ -170,7 +282,7 @@ static bool tried(const struct volume *v, dev_t disk)
 	return false;
 }
 
-static void try_disk(struct volume *v, const struct disk *d)
+static void try_disk(struct volume *v, const struct fs *d)
 {
 	struct bek_secret key = { 0 };
 	const char *why = NULL;
@@ -184,7 +296,8 @@ static void try_disk(struct volume *v, const struct disk *d)
 		return;
 	}
 	long t0 = now_ms();
-	r = bek_luks_unlock(v->node, v->plan.name, v->plan.keyslot, &key, reason);
+	r = bek_luks_unlock(v->node, v->header[0] ? v->header : NULL, v->plan.name, v->plan.keyslot,
+			    v->plan.discard, &key, reason);
 	bek_secret_free(&key);
 	if (r < 0) {
 		snprintf(v->reason, sizeof(v->reason), "%s (key file \"%s\" on %s)", reason, v->plan.key_file, d->node);
@@ -200,23 +313,27 @@ static void try_pending(struct boot *b)
 {
 	for (size_t i = 0; i < b->n_vols; i++) {
 		struct volume *v = &b->vols[i];
-		for (size_t j = 0; j < b->n_disks && v->seen && !v->open; j++)
-			if (strcmp(b->disks[j].label, v->plan.label) == 0 && !tried(v, b->disks[j].devnum))
-				try_disk(v, &b->disks[j]);
+		for (size_t j = 0; j < b->n_fs && v->planned && !v->open; j++)
+			if (strcmp(b->fs[j].label, v->plan.label) == 0 && !tried(v, b->fs[j].devnum))
+				try_disk(v, &b->fs[j]);
 	}
+}
+
+static bool has_bek_disk(const struct boot *b, const struct volume *v)
+{
+	for (size_t j = 0; j < b->n_fs; j++)
+		if (strcmp(b->fs[j].label, v->plan.label) == 0)
+			return true;
+	return false;
 }
 
 /* True once a volume has been tried on every BEK disk present with its label. */
 static bool exhausted(const struct boot *b, const struct volume *v)
 {
-	size_t candidates = 0;
-	for (size_t j = 0; j < b->n_disks; j++)
-		if (strcmp(b->disks[j].label, v->plan.label) == 0) {
-			candidates++;
-			if (!tried(v, b->disks[j].devnum))
-				return false;
-		}
-	return candidates > 0;
+	for (size_t j = 0; j < b->n_fs; j++)
+		if (strcmp(b->fs[j].label, v->plan.label) == 0 && !tried(v, b->fs[j].devnum))
+			return false;
+	return has_bek_disk(b, v);
 }
 
 static bool on_batch(void *ud, bool settled)
@@ -224,11 +341,15 @@ static bool on_batch(void *ud, bool settled)
 	struct boot *b = ud;
 	bool all_open = true, hopeless = true;
 
+	/* Once udev has settled, a /boot that has not shown up will not: use the copy. */
+	for (size_t i = 0; settled && i < b->n_vols; i++)
+		if (b->vols[i].header_pending)
+			use_header_copy(b, &b->vols[i], "(its filesystem did not appear)");
 	try_pending(b);
 	for (size_t i = 0; i < b->n_vols; i++) {
 		const struct volume *v = &b->vols[i];
 		all_open &= v->open;
-		hopeless &= v->open || (v->seen && exhausted(b, v));
+		hopeless &= v->open || v->failed || (v->planned && exhausted(b, v));
 	}
 	if (b->n_vols > 0 && all_open)
 		return true;
@@ -248,16 +369,17 @@ static int report_outcome(const struct boot *b, bool timed_out)
 	}
 	for (size_t i = 0; i < b->n_vols; i++) {
 		const struct volume *v = &b->vols[i];
-		bool has_disk = false;
-		for (size_t j = 0; j < b->n_disks; j++)
-			has_disk |= strcmp(b->disks[j].label, v->plan.label) == 0;
 		if (v->open)
 			continue;
 		if (!v->seen) {
-			bek_log(LOG_ERR, "%s: LUKS device UUID=%s did not appear within %u s; leaving it to the passphrase prompt",
-				v->plan.name, v->plan.uuid, s);
+			bek_log(LOG_ERR, "%s: LUKS device %s%s did not appear within %u s; leaving it to the passphrase prompt",
+				v->plan.name, v->entry ? "" : "UUID=", v->entry ? v->entry->source : v->plan.uuid, s);
 			rc = rc ? rc : BEK_EXIT_NOT_UNLOCKED;
-		} else if (!has_disk) {
+		} else if (v->failed || !v->planned) {
+			bek_log(LOG_ERR, "%s not unlocked: %s; leaving it to the passphrase prompt", v->plan.name,
+				v->reason[0] ? v->reason : "its LUKS header could not be read in time");
+			rc = rc ? rc : BEK_EXIT_NOT_UNLOCKED;
+		} else if (!has_bek_disk(b, v)) {
 			bek_log(LOG_ERR, "no BEK disk labelled \"%s\" appeared within %u s; leaving %s to the passphrase prompt",
 				v->plan.label, s, v->plan.name);
 			rc = BEK_EXIT_NO_BEK;
@@ -270,7 +392,7 @@ static int report_outcome(const struct boot *b, bool timed_out)
 	return rc;
 }
 
-int bek_boot(const struct bek_config *cfg)
+int bek_boot(const struct bek_config *cfg, const struct bek_crypttab_entry *entries, size_t n_entries)
 {
 	static struct boot b;    /* static: large, and there is only one boot */
 	const struct bek_wait_ops ops = { .device = on_device, .done = on_batch };
@@ -282,17 +404,24 @@ int bek_boot(const struct bek_config *cfg)
 	memset(&b, 0, sizeof(b));
 	b.cfg = cfg;
 	b.start_ms = now_ms();
+	for (size_t i = 0; i < n_entries; i++) {
+		struct volume *v = new_volume(&b, entries[i].name);
+		v->entry = &entries[i];
+		snprintf(v->plan.name, sizeof(v->plan.name), "%s", entries[i].name);
+	}
 	for (size_t i = 0; i < cfg->n_targets; i++) {
-		struct volume *v = &b.vols[b.n_vols++];
+		struct volume *v = new_volume(&b, cfg->targets[i].name);
 		snprintf(v->plan.uuid, sizeof(v->plan.uuid), "%s", cfg->targets[i].uuid);
 		snprintf(v->plan.name, sizeof(v->plan.name), "%s", cfg->targets[i].name);
-		snprintf(v->plan.label, sizeof(v->plan.label), "%s", cfg->label);
 	}
 	int r = bek_private_mounts();
 	if (r < 0)
 		return bek_log_errno(LOG_ERR, r, "Failed to make mounts private: %m"), BEK_EXIT_ERROR;
 	bek_luks_quiet();
 	r = bek_wait_run(cfg->timeout_s * 1000u, &ops, &b);
+	for (size_t i = 0; i < b.n_vols; i++)
+		if (b.vols[i].header_fd >= 0)
+			close(b.vols[i].header_fd);
 	if (r < 0 && r != -ETIMEDOUT)
 		return BEK_EXIT_ERROR;
 	return report_outcome(&b, r == -ETIMEDOUT);

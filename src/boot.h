@@ -3,6 +3,7 @@
 #define BEK_BOOT_H
 
 #include "cmdline.h"
+#include "crypttab.h"
 
 /* Exit codes of "bek-unlock boot" (documented in the README). */
 enum {
@@ -12,6 +13,8 @@ enum {
 	BEK_EXIT_NOT_UNLOCKED = 3 /* a BEK disk came, but a volume could not be unlocked */
 };
 
-int bek_boot(const struct bek_config *cfg);
+/* Unlocks the volumes named in cfg and entries (the image's crypttab), or carrying
+ * a bek token. Returns one of the exit codes above. */
+int bek_boot(const struct bek_config *cfg, const struct bek_crypttab_entry *entries, size_t n_entries);
 
 #endif

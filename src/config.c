@@ -96,3 +96,29 @@ int bek_config_load(struct bek_config *cfg, const char *text)
 	free(proc);
 	return 0;
 }
+
+size_t bek_crypttab_load(const char *path, struct bek_crypttab_entry *entries, size_t max)
+{
+	char line[4096];
+	size_t n = 0;
+	unsigned lineno = 0;
+	FILE *f = fopen(path, "re");
+	if (!f) {
+		if (errno != ENOENT)
+			bek_log_errno(LOG_ERR, errno, "Failed to read %s: %m", path);
+		return 0;
+	}
+	while (fgets(line, sizeof(line), f)) {
+		const char *why;
+		lineno++;
+		int r = bek_crypttab_parse_line(line, &entries[n], &why);
+		if (r < 0)
+			bek_log(LOG_WARNING, "ignoring %s line %u: %s", path, lineno, why);
+		else if (r == 1 && n + 1 == max)
+			bek_log(LOG_WARNING, "ignoring %s line %u: more than %zu entries", path, lineno, max - 1);
+		else if (r == 1)
+			n++;
+	}
+	fclose(f);
+	return n;
+}

@@ -3,9 +3,17 @@
 #define BEK_CONFIG_H
 
 #include "cmdline.h"
+#include "crypttab.h"
+
+#define BEK_CRYPTTAB "/etc/bek-unlock/crypttab"
 
 /* Fills cfg from the boot command line, or from text when it is not NULL.
  * Returns 0 or a negative errno when /proc/cmdline cannot be read. */
 int bek_config_load(struct bek_config *cfg, const char *text);
+
+/* Reads the BEK entries of a crypttab (the one the dracut module carries into the image)
+ * into entries[max]. Returns how many, 0 when the file does not exist; bad lines are
+ * reported and skipped. */
+size_t bek_crypttab_load(const char *path, struct bek_crypttab_entry *entries, size_t max);
 
 #endif

@@ -25,9 +25,9 @@ void bek_luks_quiet(void)
 	crypt_set_log_callback(NULL, log_cb, NULL);
 }
 
-static int load(const char *device, const char *type, struct crypt_device **cd)
+static int load_detached(const char *device, const char *header, const char *type, struct crypt_device **cd)
 {
-	int r = crypt_init(cd, device);
+	int r = header ? crypt_init_data_device(cd, header, device) : crypt_init(cd, device);
 	if (r < 0)
 		return r;
 	r = crypt_load(*cd, type, NULL);
@@ -36,6 +36,11 @@ static int load(const char *device, const char *type, struct crypt_device **cd)
 		*cd = NULL;
 	}
 	return r;
+}
+
+static int load(const char *device, const char *type, struct crypt_device **cd)
+{
+	return load_detached(device, NULL, type, cd);
 }
 
 /* Returns the id of the first token of type "bek", or -ENOENT. */
@@ -75,12 +80,12 @@ static void read_token(struct crypt_device *cd, struct bek_luks_info *info)
 	}
 }
 
-int bek_luks_read(const char *device, struct bek_luks_info *info)
+int bek_luks_read(const char *header, struct bek_luks_info *info)
 {
 	struct crypt_device *cd;
 	memset(info, 0, sizeof(*info));
 	info->token_id = -1;
-	int r = load(device, CRYPT_LUKS, &cd);
+	int r = load(header, CRYPT_LUKS, &cd);
 	if (r < 0)
 		return r;
 	snprintf(info->uuid, sizeof(info->uuid), "%s", crypt_get_uuid(cd) ? crypt_get_uuid(cd) : "");
@@ -117,42 +122,44 @@ static bool fits_memory(struct crypt_device *cd, int keyslot, long avail_kb, uns
 	return pbkdf.max_memory_kb <= (unsigned long)avail_kb;
 }
 
-static int activate(struct crypt_device *cd, const char *name, int keyslot, const struct bek_secret *key)
+static int activate(struct crypt_device *cd, const char *name, int keyslot, const struct bek_secret *key,
+		    uint32_t flags)
 {
-	return crypt_activate_by_passphrase(cd, name, keyslot, key->data, key->size, 0);
+	return crypt_activate_by_passphrase(cd, name, keyslot, key->data, key->size, flags);
 }
 
 /* Like CRYPT_ANY_SLOT (one key derivation per keyslot in use), skipping keyslots whose
  * key derivation cannot fit in memory. */
 static int activate_any(struct crypt_device *cd, const char *name, const struct bek_secret *key,
-			long avail_kb, unsigned *need_mib)
+			uint32_t flags, long avail_kb, unsigned *need_mib)
 {
 	int r = -ENOMEM;
 	for (int slot = 0; slot <= BEK_KEYSLOT_MAX; slot++) {
 		if (!keyslot_in_use(cd, slot) || !fits_memory(cd, slot, avail_kb, need_mib))
 			continue;
-		r = activate(cd, name, slot, key);
+		r = activate(cd, name, slot, key, flags);
 		if (r != -EPERM)
 			return r;
 	}
 	return r;
 }
 
-int bek_luks_unlock(const char *device, const char *name, int keyslot,
-		    const struct bek_secret *key, char why[BEK_REASON_MAX])
+int bek_luks_unlock(const char *device, const char *header, const char *name, int keyslot,
+		    bool discard, const struct bek_secret *key, char why[BEK_REASON_MAX])
 {
 	struct crypt_device *cd;
 	unsigned need_mib = 0;
 	long avail_kb = mem_available_kb();
-	int r = load(device, CRYPT_LUKS, &cd);
+	uint32_t flags = discard ? CRYPT_ACTIVATE_ALLOW_DISCARDS : 0;
+	int r = load_detached(device, header, CRYPT_LUKS, &cd);
 	if (r < 0) {
 		snprintf(why, BEK_REASON_MAX, "cannot read the LUKS header: %s", strerror(-r));
 		return r;
 	}
 	if (keyslot < 0)
-		r = activate_any(cd, name, key, avail_kb, &need_mib);
+		r = activate_any(cd, name, key, flags, avail_kb, &need_mib);
 	else if (fits_memory(cd, keyslot, avail_kb, &need_mib))
-		r = activate(cd, name, keyslot, key);
+		r = activate(cd, name, keyslot, key, flags);
 	else
 		r = -ENOMEM;
 	crypt_free(cd);

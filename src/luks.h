@@ -2,6 +2,7 @@
 #ifndef BEK_LUKS_H
 #define BEK_LUKS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "secret.h"
@@ -20,14 +21,16 @@ struct bek_luks_info {
 /* Routes libcryptsetup's own messages to the debug log level. */
 void bek_luks_quiet(void);
 
-/* Reads the header of device (block device or image file). Returns 0, or a negative
- * errno (-EINVAL: not LUKS). */
-int bek_luks_read(const char *device, struct bek_luks_info *info);
+/* Reads a LUKS header: on a device, or in a detached header file or image file.
+ * Returns 0, or a negative errno (-EINVAL: not LUKS). */
+int bek_luks_read(const char *header, struct bek_luks_info *info);
 
-/* Opens device as /dev/mapper/name with key as passphrase, on keyslot (or any
- * keyslot when -1). Returns the keyslot used, or a negative errno with why set. */
-int bek_luks_unlock(const char *device, const char *name, int keyslot,
-		    const struct bek_secret *key, char why[BEK_REASON_MAX]);
+/* Opens device (with its detached header, when header is not NULL) as
+ * /dev/mapper/name with key as passphrase, on keyslot (or any keyslot when -1),
+ * allowing discards when asked. Returns the keyslot used, or a negative errno with
+ * why set. */
+int bek_luks_unlock(const char *device, const char *header, const char *name, int keyslot,
+		    bool discard, const struct bek_secret *key, char why[BEK_REASON_MAX]);
 
 /* Writes tok as the device's bek token, replacing an existing one. Returns the token
  * id, or a negative errno with why set. */

@@ -64,7 +64,7 @@ static int inspect(int argc, char **argv)
 	r = bek_luks_read(device, &info);
 	if (r < 0)
 		return bek_log_errno(LOG_ERR, r, "Failed to read a LUKS header on %s: %m", device), BEK_EXIT_ERROR;
-	bek_plan_volume(&cfg, &info, &plan);
+	bek_plan_volume(&cfg, NULL, &info, &plan);
 
 	printf("device:   %s\nvolume:   LUKS%d, UUID %s\n", device, info.version, info.uuid);
 	if (info.token_id >= 0)
@@ -158,10 +158,12 @@ static int boot(void)
 	(void)prctl(PR_SET_DUMPABLE, 0);
 	umask(0077);
 	bek_log_to_kmsg();
+	static struct bek_crypttab_entry entries[BEK_MAX_TARGETS + 1];
 	int r = bek_config_load(&cfg, NULL);
 	if (r < 0)
 		return bek_log_errno(LOG_ERR, r, "Failed to read the kernel command line: %m"), BEK_EXIT_ERROR;
-	return bek_boot(&cfg);
+	size_t n = bek_crypttab_load(BEK_CRYPTTAB, entries, BEK_MAX_TARGETS + 1);
+	return bek_boot(&cfg, entries, n);
 }
 
 int main(int argc, char **argv)

@@ -3,7 +3,8 @@
 #include <stdio.h>
 #include <string.h>
 
-void bek_plan_volume(const struct bek_config *cfg, const struct bek_luks_info *info, struct bek_plan *plan)
+void bek_plan_volume(const struct bek_config *cfg, const struct bek_crypttab_entry *entry,
+		     const struct bek_luks_info *info, struct bek_plan *plan)
 {
 	memset(plan, 0, sizeof(*plan));
 	plan->keyslot = -1;
@@ -12,19 +13,23 @@ void bek_plan_volume(const struct bek_config *cfg, const struct bek_luks_info *i
 		return;
 	}
 	const struct bek_target *target = bek_config_find_target(cfg, plan->uuid);
-	if (cfg->n_targets > 0 && !target) {
+	if (!entry && cfg->n_targets > 0 && !target) {
 		plan->skip = "not named by rd.luks.uuid= or rd.luks.name=";
 		return;
 	}
-	if (cfg->n_targets == 0 && info->token_id < 0) {
+	if (!entry && cfg->n_targets == 0 && info->token_id < 0) {
 		plan->skip = "no usable bek token and no rd.luks.uuid= names it";
 		return;
 	}
 	plan->use = true;
-	if (target)
+	if (entry) {
+		snprintf(plan->name, sizeof(plan->name), "%s", entry->name);
+		plan->discard = entry->discard;
+	} else if (target) {
 		snprintf(plan->name, sizeof(plan->name), "%s", target->name);
-	else
+	} else {
 		snprintf(plan->name, sizeof(plan->name), "luks-%s", plan->uuid);
+	}
 
 	snprintf(plan->label, sizeof(plan->label), "%s", cfg->label);
 	if (info->token_id >= 0) {
@@ -33,6 +38,9 @@ void bek_plan_volume(const struct bek_config *cfg, const struct bek_luks_info *i
 		plan->keyslot = info->token.keyslot;
 		if (info->token.label[0])
 			snprintf(plan->label, sizeof(plan->label), "%s", info->token.label);
+	} else if (entry) {
+		snprintf(plan->key_file, sizeof(plan->key_file), "%s", entry->key_file);
+		snprintf(plan->key_source, sizeof(plan->key_source), "crypttab");
 	} else if (cfg->keyfile[0]) {
 		snprintf(plan->key_file, sizeof(plan->key_file), "%s", cfg->keyfile);
 		snprintf(plan->key_source, sizeof(plan->key_source), "rd.bek.keyfile=");

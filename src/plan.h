@@ -6,6 +6,7 @@
 #include <stdbool.h>
 
 #include "cmdline.h"
+#include "crypttab.h"
 #include "luks.h"
 
 struct bek_plan {
@@ -14,11 +15,16 @@ struct bek_plan {
 	char uuid[BEK_UUID_LEN + 1];
 	char name[BEK_NAME_MAX + 1];
 	char key_file[BEK_KEYNAME_MAX + 1];
-	char key_source[32];             /* "token 0", "rd.bek.keyfile=", "default name" */
+	char key_source[32];             /* "token 0", "crypttab", "rd.bek.keyfile=", "default name" */
 	int keyslot;                     /* -1: any */
+	bool discard;
 	char label[BEK_LABEL_MAX + 1];
 };
 
-void bek_plan_volume(const struct bek_config *cfg, const struct bek_luks_info *info, struct bek_plan *plan);
+/* entry: the volume's crypttab entry, or NULL. The rules: a crypttab entry or a
+ * command-line name makes a volume ours, else a bek token does; the key file name
+ * comes from the token, else crypttab, else rd.bek.keyfile=, else the default. */
+void bek_plan_volume(const struct bek_config *cfg, const struct bek_crypttab_entry *entry,
+		     const struct bek_luks_info *info, struct bek_plan *plan);
 
 #endif

@@ -17,7 +17,7 @@ static struct bek_plan plan_for(const char *cmdline, const struct bek_luks_info 
 	struct bek_plan plan;
 	bek_config_init(&cfg);
 	bek_cmdline_apply(&cfg, cmdline, NULL, NULL);
-	bek_plan_volume(&cfg, info, &plan);
+	bek_plan_volume(&cfg, NULL, info, &plan);
 	return plan;
 }
 
@@ -92,11 +92,37 @@ static void bad_uuid(void **state)
 	assert_string_equal(p.name, "root");
 }
 
+static void crypttab_entry(void **state)
+{
+	(void)state;
+	struct bek_config cfg;
+	struct bek_plan p;
+	struct bek_crypttab_entry e = { .name = "osencrypt", .key_file = "LinuxPassPhraseFileName", .discard = true };
+	struct bek_luks_info info = { .uuid = UUID, .version = 1, .token_id = -1 };
+
+	/* Ours even though the command line names another volume and there is no token. */
+	bek_config_init(&cfg);
+	bek_cmdline_apply(&cfg, "rd.luks.uuid=0a1b2c3d-4e5f-6789-abcd-ef0123456780 rd.bek.keyfile=Other", NULL, NULL);
+	bek_plan_volume(&cfg, &e, &info, &p);
+	assert_true(p.use);
+	assert_string_equal(p.name, "osencrypt");
+	assert_string_equal(p.key_file, "LinuxPassPhraseFileName");
+	assert_string_equal(p.key_source, "crypttab");
+	assert_true(p.discard);
+
+	/* A token still names the key file. */
+	info = with_token(2, "LinuxPassPhraseFileName_0_0", "");
+	bek_plan_volume(&cfg, &e, &info, &p);
+	assert_string_equal(p.key_file, "LinuxPassPhraseFileName_0_0");
+	assert_int_equal(p.keyslot, 2);
+	assert_string_equal(p.name, "osencrypt");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(token_wins), cmocka_unit_test(no_token),
-		cmocka_unit_test(not_named), cmocka_unit_test(bad_uuid),
+		cmocka_unit_test(not_named), cmocka_unit_test(bad_uuid), cmocka_unit_test(crypttab_entry),
 	};
 	return cmocka_run_group_tests_name("plan", tests, NULL, NULL);
 }

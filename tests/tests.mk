@@ -2,7 +2,7 @@
 UNIT_TESTS := cmdline token plan crypttab
 unit_src_cmdline := src/cmdline.c src/keyname.c
 unit_src_token   := src/token.c src/keyname.c
-unit_src_plan    := src/plan.c src/cmdline.c src/keyname.c
+unit_src_plan    := src/plan.c src/cmdline.c src/keyname.c src/crypttab.c
 unit_src_crypttab := src/crypttab.c src/keyname.c
 SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 
