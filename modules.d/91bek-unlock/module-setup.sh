@@ -25,7 +25,56 @@ installkernel() {
     hostonly='' instmods vfat nls_cp437 nls_ascii nls_iso8859-1 nls_utf8 dm_crypt
 }
 
+# Is /dev/mapper/$1 part of the device stack under the root filesystem?
+bek_needed_for_root() {
+    local root
+    root=$(findmnt -n -o SOURCE "${dracutsysrootdir:-/}") || return 0
+    lsblk -n -r -s -o NAME "$root" 2> /dev/null | grep -qxF "$1"
+}
+
+# Azure Disk Encryption: carry the crypttab entries whose key is on the BEK disk (the
+# volumes root needs) into /etc/bek-unlock/crypttab, each detached header as a fallback
+# copy, and where that header lives (filesystem UUID and path), so that boot reads the
+# current header from /boot. Never a key: the key field only names a file on the BEK disk.
+# BEK_UNLOCK_CRYPTTAB and BEK_UNLOCK_SYSROOT (where header= paths are found) let tests
+# describe another machine; such entries are all taken.
+bek_install_crypttab() {
+    local src="${BEK_UNLOCK_CRYPTTAB:-$dracutsysrootdir/etc/crypttab}"
+    local name dev key opts header hdrsrc mnt fsuuid
+    [[ -f $src ]] || return 0
+    if [[ -z $BEK_UNLOCK_CRYPTTAB && -z $hostonly ]]; then
+        dinfo "bek-unlock: not hostonly, /etc/crypttab not carried"
+        return 0
+    fi
+    mkdir -p "$initdir/etc/bek-unlock/headers"
+    while read -r name dev key opts || [[ $name ]]; do
+        [[ -z $name || $name == \#* ]] && continue
+        case $key in
+            /mnt/azure_bek_disk/*) ;;
+            none | -) [[ $opts == *keyscript=*azure* ]] || continue ;;
+            *) continue ;;
+        esac
+        [[ $BEK_UNLOCK_CRYPTTAB ]] || bek_needed_for_root "$name" || continue
+        header=$(tr ',' '\n' <<< "$opts" | sed -n 's/^header=//p')
+        if [[ $header ]]; then
+            hdrsrc="${BEK_UNLOCK_SYSROOT:-$dracutsysrootdir}$header"
+            if [[ -f $hdrsrc ]]; then
+                inst_simple "$hdrsrc" "/etc/bek-unlock/headers/$name"
+            else
+                dwarn "bek-unlock: $name: header $header not found; no fallback copy in the image"
+            fi
+            if [[ $opts != *x-bek-header-fs=* ]] && mnt=$(findmnt -n -o TARGET -T "$hdrsrc") \
+                && fsuuid=$(findmnt -n -o UUID -T "$hdrsrc") && [[ $fsuuid && $mnt != / ]]; then
+                opts+=",x-bek-header-fs=UUID=$fsuuid,x-bek-header-path=${hdrsrc#"$mnt"/}"
+            fi
+        fi
+        echo "$name $dev $key $opts" >> "$initdir/etc/bek-unlock/crypttab"
+        dinfo "bek-unlock: carrying crypttab entry $name"
+    done < "$src"
+}
+
 install() {
+    bek_install_crypttab
     inst_binary "$(bek_unlock_bin)" /usr/sbin/bek-unlock
     inst_simple "$moddir/bek-unlock.service" "$systemdsystemunitdir/bek-unlock.service"
     $SYSTEMCTL -q --root "$initdir" add-wants sysinit.target bek-unlock.service
