@@ -21,14 +21,15 @@
 
 static const char usage[] =
 	"Usage: bek-unlock boot\n"
-	"       bek-unlock inspect DEVICE [--cmdline TEXT]\n"
+	"       bek-unlock inspect DEVICE [--header FILE] [--cmdline TEXT]\n"
 	"       bek-unlock enroll DEVICE --key-file NAME [--keyslot N] [--label LABEL]\n"
 	"       bek-unlock --help | --version\n"
 	"\n"
 	"  boot     run in the initramfs: wait for the BEK disk, unlock the volumes named by\n"
 	"           rd.luks.uuid=/rd.luks.name= (or every LUKS2 volume with a bek token)\n"
-	"  inspect  print what boot would do for DEVICE (a block device or an image file),\n"
-	"           with this system's kernel command line or TEXT\n"
+	"  inspect  print what boot would do for DEVICE (a block device or an image file,\n"
+	"           its LUKS header detached in FILE), with this system's kernel command\n"
+	"           line or TEXT\n"
 	"  enroll   write or replace DEVICE's bek token: the key file NAME on the BEK disk,\n"
 	"           for keyslot N (which must exist), on a VFAT disk labelled LABEL\n"
 	"\n"
@@ -41,14 +42,18 @@ static int inspect(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "cmdline", required_argument, NULL, 'c' },
+		{ "header", required_argument, NULL, 'H' },
 		{ 0 }
 	};
-	const char *text = NULL;
+	const char *text = NULL, *header = NULL;
 	int c;
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		if (c != 'c')
+		if (c == 'c')
+			text = optarg;
+		else if (c == 'H')
+			header = optarg;
+		else
 			return fputs(usage, stderr), BEK_EXIT_ERROR;
-		text = optarg;
 	}
 	if (optind != argc - 1)
 		return fputs(usage, stderr), BEK_EXIT_ERROR;
@@ -61,12 +66,14 @@ static int inspect(int argc, char **argv)
 	if (r < 0)
 		return bek_log_errno(LOG_ERR, r, "Failed to read the kernel command line: %m"), BEK_EXIT_ERROR;
 	bek_luks_quiet();
-	r = bek_luks_read(device, &info);
+	r = bek_luks_read(header ? header : device, &info);
 	if (r < 0)
-		return bek_log_errno(LOG_ERR, r, "Failed to read a LUKS header on %s: %m", device), BEK_EXIT_ERROR;
+		return bek_log_errno(LOG_ERR, r, "Failed to read a LUKS header on %s: %m", header ? header : device),
+		       BEK_EXIT_ERROR;
 	bek_plan_volume(&cfg, NULL, &info, &plan);
 
-	printf("device:   %s\nvolume:   LUKS%d, UUID %s\n", device, info.version, info.uuid);
+	printf("device:   %s\nvolume:   LUKS%d, UUID %s%s%s\n", device, info.version, info.uuid,
+	       header ? ", detached header " : "", header ? header : "");
 	if (info.token_id >= 0)
 		printf("token:    %d (key_file \"%s\", keyslot %d, label \"%s\")\n", info.token_id,
 		       info.token.key_file, info.token.keyslot, info.token.label);

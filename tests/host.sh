@@ -66,6 +66,14 @@ check "enroll: LUKS1 has no tokens" 1 "LUKS1 has no tokens" -- run enroll "$luks
 check "inspect: LUKS1 with default name" 0 "LUKS1.*from default name" -- \
 	run inspect "$luks1" --cmdline "rd.luks.uuid=$(cryptsetup luksUUID "$luks1")"
 
+hdr=$work/header.img
+truncate -s 8M "$work/data.img"
+cs luksFormat --type luks2 --header "$hdr" "$work/data.img" "$work/pass0"
+check "inspect: detached header" 0 "detached header .*header.img.*from default name" -- \
+	run inspect "$work/data.img" --header "$hdr" --cmdline "rd.luks.uuid=$(cryptsetup luksUUID "$hdr")"
+check "inspect: detached header missing" 1 "Failed to read a LUKS header on .*nope" -- \
+	run inspect "$work/data.img" --header "$work/nope"
+
 check "--help lists the subcommands" 0 "enroll DEVICE --key-file NAME" -- run --help
 check "unknown subcommand" 1 "Usage" -- run frobnicate
 
