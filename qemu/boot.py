@@ -7,7 +7,8 @@ comes from the console only.  Result: one JSON object on stdout (see Boot.result
 
 Example:
   qemu/boot.py --disk build/qemu/images/root-token.img --disk build/qemu/images/bek-good.img \
-      --append "rd.luks.uuid=$(cat build/qemu/images/uuid)" --log /tmp/a.log
+      --append "rd.luks.uuid=$U" --append "root=/dev/mapper/luks-$U" --log /tmp/a.log
+  (U=$(cat build/qemu/images/uuid); add --passphrase typed-passphrase-0 to answer a prompt)
 """
 import argparse
 import json
@@ -20,9 +21,10 @@ import tempfile
 import time
 
 BUILD = "build/qemu"
-ANSI = re.compile(rb"\x1b\[[0-9;?]*[A-Za-z]|\r")
-# systemd 252 systemd-tty-ask-password-agent --console prints
-# "Please enter passphrase for disk <name> (<volume>):" (with a lock emoji on UTF-8 consoles).
+# Colours, carriage returns, and the agent's backspace-space-backspace erasing.
+ANSI = re.compile(rb"\x1b\[[0-9;?]*[A-Za-z]|\r|\x08 \x08|\x08")
+# systemd 252's console agent prints, on ttyS0:
+# "Please enter passphrase for disk luks-<UUID>: (press TAB for no echo) " (name = volume name).
 PROMPT = re.compile(r"Please enter passphrase for disk")
 MARKER = "BEK-TEST: ROOT REACHED"
 BASE_ARGS = "console=ttyS0 panic=-1 rd.shell=0 rd.emergency=poweroff"
@@ -31,7 +33,8 @@ BASE_ARGS = "console=ttyS0 panic=-1 rd.shell=0 rd.emergency=poweroff"
 class Boot:
     def __init__(self, a):
         self.a = a
-        self.console = b""          # raw bytes, ANSI sequences stripped
+        self.raw = b""              # everything the console printed
+        self.text = ""              # the same, decoded, ANSI sequences stripped
         self.prompts = 0            # prompts seen
         self.typed = 0
         self.events = {}            # name -> seconds since start, first occurrence
@@ -53,13 +56,14 @@ class Boot:
 
     # ---- console handling -----------------------------------------------------------------
     def feed(self, data, qemu):
-        self.console += ANSI.sub(b"", data)
-        text = self.console.decode("utf-8", "replace")
+        # Strip the whole buffer each time: a sequence may be split across two reads.
+        self.raw += data
+        self.text = ANSI.sub(b"", self.raw).decode("utf-8", "replace")
         now = time.monotonic() - self.start
         for name, pat in (("bek", "bek-unlock:"), ("marker", MARKER)):
-            if pat in text:
+            if pat in self.text:
                 self.events.setdefault(name, round(now, 2))
-        n = len(PROMPT.findall(text))
+        n = len(PROMPT.findall(self.text))
         if n > self.prompts:
             self.prompts = n
             self.events.setdefault("prompt", round(now, 2))
@@ -68,6 +72,17 @@ class Boot:
                 qemu.stdin.write(self.a.passphrase.encode() + b"\r")
                 qemu.stdin.flush()
                 self.typed += 1
+
+    def hotplug_due(self, elapsed):
+        """--hotplug-after counts from the start, or from the first --hotplug-when text."""
+        if not self.a.hotplug or self.hotplugged:
+            return False
+        if self.a.hotplug_when is None:
+            return elapsed >= self.a.hotplug_after
+        if self.a.hotplug_when in self.text:
+            self.events.setdefault("hotplug_when", round(elapsed, 2))
+            return elapsed >= self.events["hotplug_when"] + self.a.hotplug_after
+        return False
 
     def hotplug(self, monitor):
         """Attach --hotplug DISK as a new virtio-blk-pci device via the HMP monitor."""
@@ -101,10 +116,9 @@ class Boot:
         while True:
             elapsed = time.monotonic() - self.start
             if elapsed > self.deadline():
-                qemu.kill()
-                qemu.wait()
+                stop(qemu)
                 return "deadline"
-            if self.a.hotplug and not self.hotplugged and elapsed >= self.a.hotplug_after:
+            if self.hotplug_due(elapsed):
                 self.hotplug(monitor)
             ready, _, _ = select.select([fd], [], [], 0.2)
             if not ready:
@@ -118,21 +132,31 @@ class Boot:
 
     # ---- verdict --------------------------------------------------------------------------
     def result(self):
-        text = self.console.decode("utf-8", "replace")
+        text, lines = self.text, transcript(self.text)
         return {
             "prompt": self.prompts > 0,
             "typed": self.typed,
             "root_reached": MARKER in text,
             "bek_mounted": field(text, "bek-mounted"),
             "key_material": field(text, "key-material"),
-            "bek_lines": [t for k, t in transcript(text) if k == "bek"],
-            "transcript": transcript(text),
+            "bek_lines": [t for k, t in lines if k == "bek"],
+            "transcript": lines,
             "panic": "Kernel panic" in text,
             "events": self.events,
             "qemu": self.status,
             "wall_s": round(self.wall, 2),
             "log": self.a.log,
         }
+
+
+def stop(qemu):
+    """qemu is `timeout`: SIGTERM, which it forwards (a SIGKILL would orphan QEMU)."""
+    qemu.terminate()
+    try:
+        qemu.wait(10)
+    except subprocess.TimeoutExpired:
+        qemu.kill()
+        qemu.wait()
 
 
 def drive_opts(ident, spec):
@@ -169,7 +193,10 @@ def parser():
     p.add_argument("--append", action="append", default=[], help="extra kernel arguments")
     p.add_argument("--passphrase", default=None, help="typed at each prompt (default: none)")
     p.add_argument("--hotplug", default=None, help="PATH[:ro] of a disk to hot-plug")
-    p.add_argument("--hotplug-after", type=float, default=10.0, help="seconds after start")
+    p.add_argument("--hotplug-after", type=float, default=10.0,
+                   help="seconds after the start, or after --hotplug-when")
+    p.add_argument("--hotplug-when", default=None,
+                   help="console text that starts the --hotplug-after count")
     p.add_argument("--deadline", type=float, default=150.0, help="kill QEMU after N s")
     p.add_argument("--prompt-grace", type=float, default=30.0,
                    help="without --passphrase, kill QEMU N s after a prompt")

@@ -13,8 +13,9 @@ out=${2:-build/qemu/images}
 tmp=$out/tmp
 
 # Cheap KDF: the guest is TCG-emulated, argon2id at default memory does not fit in it.
-KDF="--pbkdf pbkdf2 --pbkdf-force-iterations 1000"
-FS_MB=16      # ext4 size; the LUKS2 header takes another 16 MiB (--reduce-device-size)
+PBKDF=pbkdf2
+ITER=1000
+FS_MB=16      # ext4 size; the image is 16 MiB larger for reencrypt --reduce-device-size
 
 new_key() {   # 127 random bytes as base64: 172 chars ending "==", no newline
     head -c 127 /dev/urandom | base64 -w0 > "$1"
@@ -33,8 +34,9 @@ build_root() {
     mkfs.ext4 -q -L bekroot -d "$dir" "$img" ${FS_MB}M
     # Offline encryption in place: no device-mapper needed on the host.
     cryptsetup reencrypt --encrypt --type luks2 --reduce-device-size 16M --disable-locks \
-        --batch-mode $KDF --key-file "$out/pass0" "$img"
-    cryptsetup luksAddKey --disable-locks $KDF --new-key-slot 1 --key-file "$out/pass0" "$img" "$out/ade.key"
+        --batch-mode --pbkdf $PBKDF --pbkdf-force-iterations $ITER --key-file "$out/pass0" "$img"
+    cryptsetup luksAddKey --disable-locks --pbkdf $PBKDF --pbkdf-force-iterations $ITER \
+        --new-key-slot 1 --key-file "$out/pass0" "$img" "$out/ade.key"
     cryptsetup luksUUID "$img" > "$out/uuid"
 }
 

@@ -9,14 +9,22 @@ if [ -s "$out/kver" ] && [ -f "$out/boot/vmlinuz-$(cat "$out/kver")" ]; then
 fi
 
 # linux-image-cloud-amd64 is a metapackage; its Depends names the versioned image.
-pkg=$(apt-cache depends linux-image-cloud-amd64 | sed -n 's/^ *Depends: \(linux-image-[0-9].*\)$/\1/p' | head -n1)
-[ -n "$pkg" ] || { echo "kernel.sh: cannot resolve linux-image-cloud-amd64 (apt-get update?)" >&2; exit 1; }
+resolve() {
+    apt-cache depends linux-image-cloud-amd64 2>/dev/null |
+        sed -n 's/^ *Depends: \(linux-image-[0-9].*\)$/\1/p' | head -n1
+}
+pkg=$(resolve)
+if [ -z "$pkg" ]; then          # a fresh machine has no package lists yet
+    apt-get update -qq
+    pkg=$(resolve)
+fi
+[ -n "$pkg" ] || { echo "kernel.sh: cannot resolve linux-image-cloud-amd64" >&2; exit 1; }
 kver=${pkg#linux-image-}
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-chmod 755 "$tmp"   # apt-get download runs as _apt and must write here
-(cd "$tmp" && apt-get download "$pkg" >/dev/null)
+# As root into a private temp dir: no _apt sandbox (it could not write there anyway).
+(cd "$tmp" && apt-get download -o APT::Sandbox::User=root "$pkg" >/dev/null)
 rm -rf "$out"
 mkdir -p "$out"
 dpkg -x "$tmp"/*.deb "$out"

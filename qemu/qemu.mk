@@ -1,5 +1,4 @@
 # QEMU end-to-end harness, included by the top Makefile.  Everything lands in build/qemu/.
-#   make qemu-deps        apt-install the harness' tools (Debian 12)
 #   make qemu-images      guest disks (LUKS2 roots, BEK disks)
 #   make qemu-initramfs   initrd-base.img (no bek-unlock) and initrd-bek.img
 #   make qemu-test        the scenario matrix; a subset: make qemu-test SCENARIOS="a d"
@@ -21,19 +20,16 @@ QEMU_INITRD  := $(QEMU_BASE)
 endif
 QEMU_RUN     := $(QEMU_PY) qemu/scenarios.py --initrd $(QEMU_INITRD) --base-initrd $(QEMU_BASE)
 
-.PHONY: qemu-deps qemu-kernel qemu-images qemu-initramfs qemu-test demo qemu-clean
-
-qemu-deps:
-	qemu/deps.sh
+.PHONY: qemu-kernel qemu-images qemu-initramfs qemu-test demo qemu-clean
 
 qemu-kernel: $(QEMU_KVER)
 qemu-images: $(QEMU_IMAGES)
 qemu-initramfs: $(QEMU_BASE) $(QEMU_INITRD)
 
-$(QEMU_KVER):
+$(QEMU_KVER): | $(BUILD)/.deps
 	qemu/kernel.sh $(QEMU_DIR)/kernel
 
-$(QEMU_DIR)/rootinit: qemu/rootinit.c
+$(QEMU_DIR)/rootinit: qemu/rootinit.c | $(BUILD)/.deps
 	@mkdir -p $(@D)
 	gcc -static -O2 -Wall -Wextra -o $@ $<
 
@@ -44,8 +40,8 @@ $(QEMU_IMAGES): qemu/images.sh $(QEMU_DIR)/rootinit
 $(QEMU_BASE): qemu/initramfs.sh $(QEMU_KVER)
 	qemu/initramfs.sh $@ $(QEMU_DIR)/kernel
 
-# The staged module is what gets installed; its sources and the binary are the dependencies.
-$(QEMU_BEK): qemu/initramfs.sh $(QEMU_KVER) build/bek-unlock $(wildcard modules.d/91bek-unlock/*) | stage
+# build/stage/.stamp (top Makefile's "stage") covers the binary, the module and its unit.
+$(QEMU_BEK): qemu/initramfs.sh $(QEMU_KVER) build/stage/.stamp
 	qemu/initramfs.sh $@ $(QEMU_DIR)/kernel $(QEMU_BEK_MOD) build/bek-unlock
 
 qemu-test: $(QEMU_IMAGES) $(QEMU_BASE) $(QEMU_INITRD)
