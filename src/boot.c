@@ -35,6 +35,7 @@ struct volume {
 	bool planned;              /* header read, plan made: ready to try BEK disks */
 	bool open;
 	bool failed;               /* nothing more can be done (no usable header) */
+	bool merged;               /* an rd.luks.uuid= name for a crypttab volume: not separate */
 	dev_t devnum;
 	char node[NODE_MAX];
 	int header_fd;             /* memory copy of a detached header read at boot, or -1 */
@@ -135,6 +136,15 @@ static void plan_volume(struct boot *b, struct volume *v)
 	}
 	bek_plan_volume(b->cfg, v->entry, &info, &v->plan);
 	v->planned = true;
+	/* dracut's hostonly images also name a crypttab volume by rd.luks.uuid=; as in
+	 * systemd-cryptsetup-generator, the crypttab entry (and its name) wins. */
+	for (size_t i = 0; v->entry && i < b->n_vols; i++) {
+		struct volume *w = &b->vols[i];
+		if (!w->entry && !w->seen && strcmp(w->plan.uuid, v->plan.uuid) == 0) {
+			w->merged = true;
+			bek_log(LOG_INFO, "%s is crypttab's %s", w->plan.name, v->plan.name);
+		}
+	}
 	const struct bek_plan *p = &v->plan;
 	if (info.token_problem[0])
 		bek_log(LOG_WARNING, "%s: %s; falling back to key file \"%s\" (%s)", p->name,
@@ -348,8 +358,8 @@ static bool on_batch(void *ud, bool settled)
 	try_pending(b);
 	for (size_t i = 0; i < b->n_vols; i++) {
 		const struct volume *v = &b->vols[i];
-		all_open &= v->open;
-		hopeless &= v->open || v->failed || (v->planned && exhausted(b, v));
+		all_open &= v->open || v->merged;
+		hopeless &= v->open || v->merged || v->failed || (v->planned && exhausted(b, v));
 	}
 	if (b->n_vols > 0 && all_open)
 		return true;
@@ -369,7 +379,7 @@ static int report_outcome(const struct boot *b, bool timed_out)
 	}
 	for (size_t i = 0; i < b->n_vols; i++) {
 		const struct volume *v = &b->vols[i];
-		if (v->open)
+		if (v->open || v->merged)
 			continue;
 		if (!v->seen) {
 			bek_log(LOG_ERR, "%s: LUKS device %s%s did not appear within %u s; leaving it to the passphrase prompt",
