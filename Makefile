@@ -59,6 +59,7 @@ $(BUILD)/stage/.stamp: $(BUILD)/bek-unlock modules.d/91bek-unlock/module-setup.s
 include tests/tests.mk
 include tests/fuzz.mk
 -include qemu/qemu.mk
+-include qemu/ade.mk
 
 # Everything: unit tests (plain, ASan+UBSan), host subcommand tests (plain, valgrind),
 # a fuzzing smoke round, the QEMU scenarios. Ends with "N passed, N failed".

@@ -315,8 +315,9 @@ static void try_disk(struct volume *v, const struct fs *d)
 		return;
 	}
 	v->open = true;
-	bek_log(LOG_NOTICE, "unlocked %s as %s in %ld ms (keyslot %d, key file \"%s\" on %s)",
-		v->node, v->plan.name, now_ms() - t0, r, v->plan.key_file, d->node);
+	bek_log(LOG_NOTICE, "unlocked %s as %s in %ld ms (keyslot %d, key file \"%s\" on %s%s)",
+		v->node, v->plan.name, now_ms() - t0, r, v->plan.key_file, d->node,
+		v->plan.discard ? ", discards allowed" : "");
 }
 
 static void try_pending(struct boot *b)
