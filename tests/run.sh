@@ -40,7 +40,7 @@ if [ "${SKIP_QEMU:-0}" = 1 ]; then
 	echo "== QEMU scenarios skipped (SKIP_QEMU=1)"
 else
 	# Streams its table as it goes; the closing line carries the counts.
-	out=$(make --no-print-directory qemu-test 2>&1 | tee /dev/stderr); rc=${PIPESTATUS[0]}
+	out=$(make --no-print-directory qemu-test 2>&1 | tee -a /dev/stderr); rc=${PIPESTATUS[0]}
 	count "QEMU scenarios" "$rc" "$out" 2>/dev/null
 fi
 echo "$passed passed, $failed failed"

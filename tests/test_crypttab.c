@@ -50,6 +50,9 @@ static void module_options(void **state)
 			       "luks,header=/boot/luks/osluksheader,x-bek-header-fs=UUID=5e6f-77,x-bek-header-path=luks/osluksheader"), 1);
 	assert_string_equal(e.header_fs, "5e6f-77");
 	assert_string_equal(e.header_path, "luks/osluksheader");
+	/* A component that merely starts with dots is a name like any other. */
+	assert_int_equal(parse("n /dev/sda2 /mnt/azure_bek_disk/K luks,x-bek-header-path=..luks/.hdr"), 1);
+	assert_string_equal(e.header_path, "..luks/.hdr");
 	const char *bad[] = { "../x", "/abs", "a/../b", "a//b", "a/", ".", "a/./b", "" };
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		char line[256];

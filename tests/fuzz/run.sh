@@ -12,6 +12,10 @@ for t in "$@"; do
 	corpus=build/fuzz/corpus/$t
 	mkdir -p "$corpus"
 	cp -n tests/fuzz/corpus/"$t"/* "$corpus"/ 2>/dev/null
+	# Earlier crash inputs are replayed first: one that no longer crashes is fixed.
+	for old in build/fuzz/crashes/"$t"-*; do
+		[ -e "$old" ] && build/fuzz/fuzz_"$t" "$old" >/dev/null 2>&1 && rm -f "$old"
+	done
 	log=build/fuzz/$t.log
 	build/fuzz/fuzz_"$t" -max_total_time="$seconds" -max_len=8192 -timeout=10 -rss_limit_mb=1024 \
 		-artifact_prefix=build/fuzz/crashes/"$t"- -print_final_stats=1 "$corpus" >"$log" 2>&1
