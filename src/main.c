@@ -14,6 +14,7 @@
 #include "log.h"
 #include "luks.h"
 #include "plan.h"
+#include "recover.h"
 
 #ifndef BEK_VERSION
 #define BEK_VERSION "unknown"
@@ -23,6 +24,7 @@ static const char usage[] =
 	"Usage: bek-unlock boot\n"
 	"       bek-unlock inspect DEVICE [--header FILE] [--cmdline TEXT]\n"
 	"       bek-unlock enroll DEVICE --key-file NAME [--keyslot N] [--label LABEL]\n"
+	BEK_RECOVER_SYNOPSIS
 	"       bek-unlock --help | --version\n"
 	"\n"
 	"  boot     run in the initramfs: wait for the BEK disk, unlock the volumes named by\n"
@@ -32,6 +34,7 @@ static const char usage[] =
 	"           line or TEXT\n"
 	"  enroll   write or replace DEVICE's bek token: the key file NAME on the BEK disk,\n"
 	"           for keyslot N (which must exist), on a VFAT disk labelled LABEL\n"
+	BEK_RECOVER_HELP
 	"\n"
 	"Kernel command line: rd.bek=0, rd.bek.timeout=SECONDS (30), rd.bek.label=LABEL\n"
 	"(\"BEK VOLUME\"), rd.bek.keyfile=NAME (LinuxPassPhraseFileName), rd.luks.uuid=UUID,\n"
@@ -182,6 +185,8 @@ int main(int argc, char **argv)
 		return inspect(argc - 1, argv + 1);
 	if (strcmp(cmd, "enroll") == 0)
 		return enroll(argc - 1, argv + 1);
+	if (strcmp(cmd, "recover") == 0)
+		return bek_recover(argc - 1, argv + 1);
 	if (strcmp(cmd, "--version") == 0)
 		return puts("bek-unlock " BEK_VERSION) < 0;
 	if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0)

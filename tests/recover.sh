@@ -2,8 +2,8 @@
 # End-to-end tests of "bek-unlock recover" against LUKS image files, as an operator
 # would use it from another machine: an ADE-style key in keyslot 1, the unwrapKey
 # result made from it (base64url, no padding), Key Vault secrets as "az keyvault
-# secret show" prints them. No device-mapper needed (--open is only tried with a
-# wrong passphrase, which libcryptsetup refuses before it maps anything).
+# secret show" prints them. No device-mapper needed: --open is only tried with a wrong
+# passphrase, and must then either map nothing or say that device-mapper is missing.
 # Usage: tests/recover.sh BINARY [WRAPPER...]   e.g. tests/recover.sh build/bek-unlock valgrind -q
 # A check's pattern is matched against the whole output (".*" spans lines; "^" and "$"
 # are its start and end). Prints one line per check and ends with "N passed, N failed".
@@ -77,6 +77,10 @@ check "check: a still-wrapped value: hint" 3 "rejected by every keyslot.*it is b
 	run recover --check "$img" <"$work/still-wrapped"
 check "check: not a LUKS volume: hint for --header" 1 "bek-unlock: Failed to read a LUKS header on $work/key1: ${one_line}add --header FILE\)" -- \
 	run recover --check "$work/key1" <"$work/bare"
+check "check: a missing device" 1 "bek-unlock: Failed to open $work/nope: no such block device or image file$" -- \
+	run recover --secret-file "$work/bare" --check "$work/nope"
+check "check: a missing data device, header given" 1 "Failed to open $work/hdr-nope or $work/nope: no such" -- \
+	run recover --secret-file "$work/bare" --check "$work/nope" --header "$work/hdr-nope"
 # Without device-mapper (here, usually) --open says so; with it, a wrong value maps nothing.
 o=$(run recover --open "$img" bek-recover-test <"$work/wrong" 2>&1); rc=$?
 printf '%s\n' "$o" >>"$work/all-output"

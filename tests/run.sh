@@ -35,6 +35,9 @@ for t in "$BUILD"/tests-san/test_*; do suite "unit $(basename "$t") (ASan+UBSan)
 suite "host subcommands" tests/host.sh "$BUILD/bek-unlock"
 suite "host subcommands (valgrind)" tests/host.sh "$BUILD/bek-unlock" \
 	valgrind -q --leak-check=full --errors-for-leak-kinds=definite --error-exitcode=99
+suite "recover" tests/recover.sh "$BUILD/bek-unlock"
+suite "recover (valgrind)" tests/recover.sh "$BUILD/bek-unlock" \
+	valgrind -q --leak-check=full --errors-for-leak-kinds=definite --error-exitcode=99
 suite "fuzz smoke (${FUZZ_SMOKE_SECONDS:-10} s per target)" tests/fuzz/run.sh "${FUZZ_SMOKE_SECONDS:-10}" $(make -s --no-print-directory print-fuzz-targets)
 if [ "${SKIP_QEMU:-0}" = 1 ]; then
 	echo "== QEMU scenarios skipped (SKIP_QEMU=1)"
