@@ -20,9 +20,11 @@ const char *bek_mount_options(const char *fstype)
 {
 	if (strcmp(fstype, "vfat") == 0)
 		return "uid=0,gid=0,umask=0077";
-	/* noload: no journal replay, so a read-only mount never writes to the disk. */
+	/* noload/norecovery: no journal replay, so a read-only mount never writes. */
 	if (strcmp(fstype, "ext4") == 0 || strcmp(fstype, "ext3") == 0 || strcmp(fstype, "ext2") == 0)
 		return strcmp(fstype, "ext2") == 0 ? "" : "noload";
+	if (strcmp(fstype, "xfs") == 0)   /* RHEL's /boot, holding ADE's detached header */
+		return "norecovery";
 	return NULL;
 }
 
@@ -99,7 +101,7 @@ static int mount_private(const char *devnode, const char *fstype, struct private
 	int r;
 
 	if (!options) {
-		*why = "not a VFAT or ext2/3/4 filesystem";
+		*why = "not a VFAT, ext2/3/4 or XFS filesystem";
 		return -EMEDIUMTYPE;
 	}
 	snprintf(m->dir, sizeof(m->dir), "%s", BEK_MOUNT_PARENT "/bek-unlock.XXXXXX");

@@ -10,8 +10,9 @@
 #define BEK_KEY_SIZE_MAX (8u * 1024 * 1024)
 #define BEK_MOUNT_PARENT "/run"
 
-/* Mount options for a BEK filesystem of type fstype, or NULL when that type is not
- * accepted: VFAT (what Azure attaches) and ext2/3/4 (self-made key disks). */
+/* Mount options for a filesystem of type fstype, or NULL when that type is not
+ * accepted: VFAT (what Azure attaches), ext2/3/4 (self-made key disks, /boot) and
+ * XFS (/boot on RHEL). */
 const char *bek_mount_options(const char *fstype);
 
 /* Makes this process's mounts private so that no mount it makes is ever seen

@@ -1,6 +1,7 @@
 #include "boot.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <libcryptsetup.h>
 #include <stdio.h>
 #include <string.h>
@@ -179,6 +180,27 @@ static void use_header_copy(struct boot *b, struct volume *v, const char *why)
 	plan_volume(b, v);
 }
 
+/* Replaces the image's copy of a detached header with the one just read from /boot, so
+ * that systemd-cryptsetup (whose crypttab the module points at the copy) prompts with
+ * the current header if bek-unlock cannot unlock. */
+static void refresh_header_copy(const struct volume *v)
+{
+	char path[sizeof(v->header)], tmp[sizeof(v->header) + 8];
+	char buf[65536];
+	snprintf(path, sizeof(path), "%s%s", HEADER_COPY_DIR, v->entry->name);
+	snprintf(tmp, sizeof(tmp), "%s.new", path);
+	int out = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
+	bool ok = out >= 0 && lseek(v->header_fd, 0, SEEK_SET) == 0;
+	for (ssize_t k; ok && (k = read(v->header_fd, buf, sizeof(buf))) != 0;)
+		ok = k > 0 && write(out, buf, (size_t)k) == k;
+	if (out >= 0 && close(out) < 0)
+		ok = false;
+	if (ok && rename(tmp, path) == 0)
+		return;
+	bek_log_errno(LOG_WARNING, errno, "Failed to refresh %s (the prompt would use the build-time copy): %m", path);
+	unlink(tmp);
+}
+
 /* Reads the detached header from the filesystem that holds it (/boot), when present. */
 static void fetch_header(struct boot *b, struct volume *v)
 {
@@ -206,6 +228,7 @@ static void fetch_header(struct boot *b, struct volume *v)
 		v->header_pending = false;
 		bek_log(LOG_NOTICE, "%s: read LUKS header %s from %s (UUID=%s) at boot", v->plan.name,
 			e->header, f->node, f->uuid);
+		refresh_header_copy(v);
 		plan_volume(b, v);
 		return;
 	}
@@ -279,7 +302,7 @@ static void on_device(void *ud, const char *action, const char *node, dev_t devn
 		for (size_t i = 0; i < b->n_vols; i++)
 			fetch_header(b, &b->vols[i]);
 	} else if (pr.label[0] && label_wanted(b, pr.label)) {
-		bek_log(LOG_WARNING, "ignoring %s: labelled \"%s\" but %s, not VFAT or ext2/3/4", node, pr.label,
+		bek_log(LOG_WARNING, "ignoring %s: labelled \"%s\" but %s, not VFAT, ext2/3/4 or XFS", node, pr.label,
 			pr.type[0] ? pr.type : "unknown");
 	}
 }

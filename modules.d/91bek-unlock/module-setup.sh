@@ -32,6 +32,19 @@ bek_needed_for_root() {
     lsblk -n -r -s -o NAME "$root" 2> /dev/null | grep -qxF "$1"
 }
 
+# /boot is not mounted in the initramfs, so systemd-cryptsetup cannot read header=/boot/...:
+# point the image's /etc/crypttab entry (written by dracut's crypt module, or added here)
+# at the copy, which bek-unlock refreshes from /boot at boot before it steps aside.
+bek_point_crypttab_at_copy() {
+    local name=$1 dev=$2 key=$3 opts=$4 ct="$initdir/etc/crypttab"
+    opts=$(tr ',' '\n' <<< "$opts" | grep -v '^header=' | grep -v '^x-bek-' | tr '\n' ',')
+    opts="${opts}header=/etc/bek-unlock/headers/$name"
+    if [[ -f $ct ]]; then
+        awk -v n="$name" '$1 != n' "$ct" > "$ct.bek" && mv "$ct.bek" "$ct"
+    fi
+    echo "$name $dev $key $opts" >> "$ct"
+}
+
 # Azure Disk Encryption: carry the crypttab entries whose key is on the BEK disk (the
 # volumes root needs) into /etc/bek-unlock/crypttab, each detached header as a fallback
 # copy, and where that header lives (filesystem UUID and path), so that boot reads the
@@ -60,9 +73,16 @@ bek_install_crypttab() {
             hdrsrc="${BEK_UNLOCK_SYSROOT:-$dracutsysrootdir}$header"
             if [[ -f $hdrsrc ]]; then
                 inst_simple "$hdrsrc" "/etc/bek-unlock/headers/$name"
+                bek_point_crypttab_at_copy "$name" "$dev" "$key" "$opts"
             else
                 dwarn "bek-unlock: $name: header $header not found; no fallback copy in the image"
             fi
+            # The filesystem holding the header (XFS on RHEL's /boot) must be mountable.
+            case $(findmnt -n -o FSTYPE -T "$hdrsrc" 2> /dev/null) in
+                ext[234]) hostonly='' instmods ext4 ;;
+                xfs) hostonly='' instmods xfs ;;
+                *) hostonly='' instmods ext4 xfs ;;
+            esac
             if [[ $opts != *x-bek-header-fs=* ]] && mnt=$(findmnt -n -o TARGET -T "$hdrsrc") \
                 && fsuuid=$(findmnt -n -o UUID -T "$hdrsrc") && [[ $fsuuid && $mnt != / ]]; then
                 opts+=",x-bek-header-fs=UUID=$fsuuid,x-bek-header-path=${hdrsrc#"$mnt"/}"
