@@ -27,6 +27,12 @@ ANSI = re.compile(rb"\x1b\[[0-9;?]*[A-Za-z]|\r|\x08 \x08|\x08")
 # "Please enter passphrase for disk luks-<UUID>: (press TAB for no echo) " (name = volume name).
 PROMPT = re.compile(r"Please enter passphrase for disk")
 MARKER = "BEK-TEST: ROOT REACHED"
+# Console lines that mean a crash or a panic, whatever the scenario.
+CRASH = re.compile(r"Kernel panic|segfault at|traps: |Out of memory: Killed|code=dumped"
+                   r"|Failed to start bek-unlock|bek-unlock\.service: Failed")
+# Kernel lines kept in the transcript: why a filesystem was refused.
+KERNEL = re.compile(r"(FAT-fs|EXT4-fs) \(vd")
+UNLOCK_MS = re.compile(r"bek-unlock: unlocked \S+ as \S+ in (\d+) ms")
 BASE_ARGS = "console=ttyS0 panic=-1 rd.shell=0 rd.emergency=poweroff"
 
 
@@ -60,7 +66,8 @@ class Boot:
         self.raw += data
         self.text = ANSI.sub(b"", self.raw).decode("utf-8", "replace")
         now = time.monotonic() - self.start
-        for name, pat in (("bek", "bek-unlock:"), ("marker", MARKER)):
+        for name, pat in (("bek", "bek-unlock:"), ("unlocked", "bek-unlock: unlocked "),
+                          ("marker", MARKER)):
             if pat in self.text:
                 self.events.setdefault(name, round(now, 2))
         n = len(PROMPT.findall(self.text))
@@ -74,8 +81,9 @@ class Boot:
                 self.typed += 1
 
     def hotplug_due(self, elapsed):
-        """--hotplug-after counts from the start, or from the first --hotplug-when text."""
-        if not self.a.hotplug or self.hotplugged:
+        """--hotplug-after counts from the start, or from the first --hotplug-when text;
+        and never before --hotplug-at seconds after the start."""
+        if not self.a.hotplug or self.hotplugged or elapsed < self.a.hotplug_at:
             return False
         if self.a.hotplug_when is None:
             return elapsed >= self.a.hotplug_after
@@ -85,13 +93,14 @@ class Boot:
         return False
 
     def hotplug(self, monitor):
-        """Attach --hotplug DISK as a new virtio-blk-pci device via the HMP monitor."""
+        """Attach the --hotplug disks, in order, as new virtio-blk-pci devices (HMP monitor)."""
         with socket.socket(socket.AF_UNIX) as s:
             s.connect(monitor)
-            for line in ("drive_add 0 " + drive_opts("hp0", self.a.hotplug),
-                         "device_add virtio-blk-pci,drive=hp0,id=hpdev0"):
-                s.sendall(line.encode() + b"\n")
-                time.sleep(0.3)
+            for i, disk in enumerate(self.a.hotplug):
+                for line in ("drive_add 0 " + drive_opts("hp%d" % i, disk),
+                             "device_add virtio-blk-pci,drive=hp%d,id=hpdev%d" % (i, i)):
+                    s.sendall(line.encode() + b"\n")
+                    time.sleep(0.3)
         self.hotplugged = True
         self.events["hotplug"] = round(time.monotonic() - self.start, 2)
 
@@ -105,9 +114,12 @@ class Boot:
                 self.status = self.pump(qemu, monitor, log)
         self.wall = time.monotonic() - self.start
 
+    def unanswered(self):
+        """A prompt nobody will answer: the boot is stopped a short grace later."""
+        return bool(self.prompts) and self.a.passphrase is None
+
     def deadline(self):
-        """The overall deadline, or a short grace after a prompt nobody will answer."""
-        if self.prompts and self.a.passphrase is None:
+        if self.unanswered():
             return min(self.a.deadline, self.events["prompt"] + self.a.prompt_grace)
         return self.a.deadline
 
@@ -142,6 +154,10 @@ class Boot:
             "bek_lines": [t for k, t in lines if k == "bek"],
             "transcript": lines,
             "panic": "Kernel panic" in text,
+            "crash": [l.strip() for l in text.splitlines() if CRASH.search(l)],
+            "hung": self.status == "deadline" and not self.unanswered(),
+            "dm": field(text, "dm"),
+            "unlock_ms": [int(m) for m in UNLOCK_MS.findall(text)],
             "events": self.events,
             "qemu": self.status,
             "wall_s": round(self.wall, 2),
@@ -160,17 +176,20 @@ def stop(qemu):
 
 
 def drive_opts(ident, spec):
-    """DISK spec is PATH[:ro]; every disk is snapshot=on so images are never modified."""
+    """DISK spec is PATH[:ro|:rw]: read-only, or writable without snapshot (the guest could
+    modify the image); by default snapshot=on, so that images are never modified."""
     path, _, mode = spec.partition(":")
-    opts = "file=%s,if=none,id=%s,format=raw,snapshot=on" % (path, ident)
-    return opts + (",readonly=on" if mode == "ro" else "")
+    opts = "file=%s,if=none,id=%s,format=raw" % (path, ident)
+    return opts + {"ro": ",snapshot=on,readonly=on", "rw": ""}.get(mode, ",snapshot=on")
 
 
 def transcript(text):
-    """The console lines that matter, in order: [kind, text] with kind bek|prompt|test."""
+    """The console lines that matter, in order: [kind, text], kind bek|prompt|test|kernel."""
     out = []
     for l in text.splitlines():
-        if "bek-unlock:" in l:
+        if KERNEL.search(l):
+            out.append(["kernel", l[KERNEL.search(l).start():].strip()])
+        elif "bek-unlock:" in l:
             out.append(["bek", l[l.index("bek-unlock:"):].strip()])
         elif PROMPT.search(l):
             out.append(["prompt", l[PROMPT.search(l).start():].strip()])
@@ -189,14 +208,17 @@ def parser():
     p.add_argument("--kernel", default=None, help="default: the unpacked test kernel")
     p.add_argument("--initrd", default=BUILD + "/initrd-bek.img")
     p.add_argument("--disk", action="append", default=[],
-                   help="PATH[:ro], in order (root LUKS first); repeatable")
+                   help="PATH[:ro|:rw], in order (root LUKS first); repeatable")
     p.add_argument("--append", action="append", default=[], help="extra kernel arguments")
     p.add_argument("--passphrase", default=None, help="typed at each prompt (default: none)")
-    p.add_argument("--hotplug", default=None, help="PATH[:ro] of a disk to hot-plug")
+    p.add_argument("--hotplug", action="append", default=[],
+                   help="PATH[:ro|:rw] of a disk to hot-plug; repeatable: attached in order")
     p.add_argument("--hotplug-after", type=float, default=10.0,
                    help="seconds after the start, or after --hotplug-when")
     p.add_argument("--hotplug-when", default=None,
                    help="console text that starts the --hotplug-after count")
+    p.add_argument("--hotplug-at", type=float, default=0.0,
+                   help="and not before N s after the start")
     p.add_argument("--deadline", type=float, default=150.0, help="kill QEMU after N s")
     p.add_argument("--prompt-grace", type=float, default=30.0,
                    help="without --passphrase, kill QEMU N s after a prompt")

@@ -3,6 +3,8 @@
 # /usr/lib/dracut: an overlay base dir of symlinks adds our module next to the stock ones.
 # Usage: qemu/initramfs.sh OUT.img KERNELDIR [BEK_MODULE_DIR BEK_BINARY]
 #   without BEK_MODULE_DIR the image is the baseline (no bek-unlock).
+#   BEK_QEMU_DRACUT_ARGS: extra dracut arguments, split at spaces (no quoting), e.g.
+#   "--add lvm --include build/x/crypttab /etc/crypttab" (qemu/ade.mk).
 set -eu
 out=$1
 kdir=$2
@@ -38,8 +40,9 @@ if [ -n "$bekmod" ]; then
     export BEK_UNLOCK_BIN
 fi
 
+# shellcheck disable=SC2086   # BEK_QEMU_DRACUT_ARGS is a list of arguments
 dracutbasedir=$(realpath "$overlay") dracut --quiet --force --no-hostonly --no-early-microcode \
     --reproducible --kver "$kver" --kmoddir "$(realpath "$kdir")/lib/modules/$kver" \
     --modules "$MODULES" --drivers "$DRIVERS" --compress "$COMPRESS" \
-    --conf /dev/null --confdir "$confdir" \
+    --conf /dev/null --confdir "$confdir" ${BEK_QEMU_DRACUT_ARGS:-} \
     "$out"

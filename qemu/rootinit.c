@@ -1,110 +1,167 @@
 /* Guest root filesystem's /sbin/init for the QEMU harness.
  * Reports what the initramfs left behind, then powers the VM off:
  *   BEK-TEST: ROOT REACHED
- *   BEK-TEST: bek-mounted=yes|no   (a vfat mount, or any mount under /run/bek*)
- *   BEK-TEST: key-material=none|PATH...
- * /run is not fresh: systemd moves the initramfs' /run into the new root, so key material
- * left there by the initramfs would still be visible.  Key material is a regular file below
- * /run or /tmp that is named like an ADE key (LinuxPassPhraseFileName*, *.BEK), lies under a
- * directory named bek*, or looks like an ADE key (172 bytes ending in "==").
+ *   BEK-TEST: bek-mounted=yes|no     a vfat/ext2/3/4 mount other than /, or a mount under /run/bek*
+ *   BEK-TEST: dm=NAME,...|none       device-mapper devices (/sys/block/dm-N/dm/name)
+ *   BEK-TEST: key-material=none|PATH...|unchecked (REASON)
+ * /run is not fresh: systemd moves the initramfs' /run into the new root, so anything the
+ * initramfs left there is still visible.  Key material is a regular file below /run or /tmp
+ * whose first SCAN_MAX bytes contain one of the keys listed, one a line, in NEEDLE_FILE
+ * (written by images.sh).  Not PID 1 (a test on the host): prints, does not power off.
  */
+#define _GNU_SOURCE     /* memmem */
 #include <dirent.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/reboot.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define ADE_KEY_LEN 172
+#define NEEDLE_FILE "/etc/bek-test-needle"
+#define NEEDLES_MAX 16
+#define SCAN_MAX (64L << 20)
 
 static FILE *con;
+static char needle_buf[8192];
+static const char *needles[NEEDLES_MAX];
+static size_t n_needles;
 
 static int bek_mounted(void)
 {
-    char line[4096];
-    int found = 0;
-    FILE *f = fopen("/proc/self/mountinfo", "r");
+	char line[4096];
+	int found = 0;
+	FILE *f = fopen("/proc/self/mountinfo", "r");
 
-    if (!f)
-        return 0;
-    /* mountinfo: ID PARENT MAJ:MIN ROOT MOUNTPOINT OPTS [OPTIONAL...] - FSTYPE SRC SUPEROPTS */
-    while (!found && fgets(line, sizeof line, f)) {
-        char mnt[1024] = "", fstype[64] = "";
-        char *sep = strstr(line, " - ");
+	if (!f)
+		return 0;
+	/* mountinfo: ID PARENT MAJ:MIN ROOT MOUNTPOINT OPTS [OPTIONAL...] - FSTYPE SRC SUPEROPTS */
+	while (!found && fgets(line, sizeof line, f)) {
+		char mnt[1024] = "", fstype[64] = "";
+		char *sep = strstr(line, " - ");
 
-        sscanf(line, "%*s %*s %*s %*s %1023s", mnt);
-        if (sep)
-            sscanf(sep + 3, "%63s", fstype);
-        found = strcmp(fstype, "vfat") == 0 || strncmp(mnt, "/run/bek", 8) == 0;
-    }
-    fclose(f);
-    return found;
+		sscanf(line, "%*s %*s %*s %*s %1023s", mnt);
+		if (sep)
+			sscanf(sep + 3, "%63s", fstype);
+		found = strncmp(mnt, "/run/bek", 8) == 0 ||
+			(strcmp(mnt, "/") != 0 && (!strcmp(fstype, "vfat") || !strncmp(fstype, "ext", 3)));
+	}
+	fclose(f);
+	return found;
 }
 
-static int looks_like_key(const char *path, const char *name, const struct stat *st)
+static void list_dm(void)
 {
-    char tail[2];
-    size_t len = strlen(name);
-    int fd, ok = 0;
+	char path[300], name[128];
+	struct dirent *e;
+	int n = 0;
+	DIR *d = opendir("/sys/block");
 
-    if (strncmp(name, "LinuxPassPhrase", 15) == 0 || (len > 4 && !strcmp(name + len - 4, ".BEK")))
-        return 1;
-    if (strstr(path, "/bek"))
-        return 1;
-    if (st->st_size != ADE_KEY_LEN || (fd = open(path, O_RDONLY)) < 0)
-        return 0;
-    ok = pread(fd, tail, 2, ADE_KEY_LEN - 2) == 2 && tail[0] == '=' && tail[1] == '=';
-    close(fd);
-    return ok;
+	fprintf(con, "BEK-TEST: dm=");
+	while (d && (e = readdir(d))) {
+		FILE *f;
+		if (strncmp(e->d_name, "dm-", 3) != 0)
+			continue;
+		snprintf(path, sizeof path, "/sys/block/%s/dm/name", e->d_name);
+		if (!(f = fopen(path, "r")))
+			continue;
+		if (fgets(name, sizeof name, f))
+			fprintf(con, "%s%s", n++ ? "," : "", strtok(name, "\n"));
+		fclose(f);
+	}
+	if (d)
+		closedir(d);
+	fprintf(con, "%s\n", n ? "" : "none");
 }
 
-/* Print every key-like file below dir; returns how many. */
+/* The keys to look for: NEEDLE_FILE split at newlines. */
+static const char *load_needles(void)
+{
+	int fd = open(NEEDLE_FILE, O_RDONLY);
+	ssize_t len = fd < 0 ? -1 : read(fd, needle_buf, sizeof needle_buf - 1);
+
+	if (fd >= 0)
+		close(fd);
+	if (len <= 0)
+		return "unchecked (no " NEEDLE_FILE ")";
+	needle_buf[len] = '\0';
+	for (char *s = strtok(needle_buf, "\n"); s && n_needles < NEEDLES_MAX; s = strtok(NULL, "\n"))
+		needles[n_needles++] = s;
+	return n_needles ? NULL : "unchecked (empty " NEEDLE_FILE ")";
+}
+
+static int holds_key(const char *path, off_t size)
+{
+	size_t len = size > SCAN_MAX ? SCAN_MAX : (size_t)size;
+	int fd, found = 0;
+	void *map;
+
+	if (len == 0 || (fd = open(path, O_RDONLY | O_NOFOLLOW)) < 0)
+		return 0;
+	map = mmap(NULL, len, PROT_READ, MAP_PRIVATE, fd, 0);
+	close(fd);
+	if (map == MAP_FAILED)
+		return 0;
+	for (size_t i = 0; i < n_needles && !found; i++)
+		found = memmem(map, len, needles[i], strlen(needles[i])) != NULL;
+	munmap(map, len);
+	return found;
+}
+
+/* Print every regular file below dir that holds a key; returns how many. */
 static int list_keys(const char *dir)
 {
-    char path[4096];
-    struct dirent *e;
-    struct stat st;
-    int n = 0;
-    DIR *d = opendir(dir);
+	char path[4096];
+	struct dirent *e;
+	struct stat st;
+	int n = 0;
+	DIR *d = opendir(dir);
 
-    if (!d)
-        return 0;
-    while ((e = readdir(d))) {
-        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
-            continue;
-        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
-        if (lstat(path, &st))
-            continue;
-        if (S_ISDIR(st.st_mode)) {
-            n += list_keys(path);
-        } else if (S_ISREG(st.st_mode) && looks_like_key(path, e->d_name, &st)) {
-            fprintf(con, " %s", path);
-            n++;
-        }
-    }
-    closedir(d);
-    return n;
+	if (!d)
+		return 0;
+	while ((e = readdir(d))) {
+		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+			continue;
+		snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+		if (lstat(path, &st))
+			continue;
+		if (S_ISDIR(st.st_mode)) {
+			n += list_keys(path);
+		} else if (S_ISREG(st.st_mode) && holds_key(path, st.st_size)) {
+			fprintf(con, " %s", path);
+			n++;
+		}
+	}
+	closedir(d);
+	return n;
 }
 
 int main(void)
 {
-    int n;
+	const char *unchecked;
 
-    mount("proc", "/proc", "proc", 0, NULL);
-    con = fopen("/dev/console", "w");
-    if (!con)
-        con = stdout;
-    setvbuf(con, NULL, _IONBF, 0);
+	mount("proc", "/proc", "proc", 0, NULL);      /* both usually moved over by systemd */
+	mount("sysfs", "/sys", "sysfs", 0, NULL);
+	con = fopen("/dev/console", "w");
+	if (!con)
+		con = stdout;
+	setvbuf(con, NULL, _IONBF, 0);
 
-    fprintf(con, "\nBEK-TEST: ROOT REACHED\n");
-    fprintf(con, "BEK-TEST: bek-mounted=%s\n", bek_mounted() ? "yes" : "no");
-    fprintf(con, "BEK-TEST: key-material=");
-    n = list_keys("/run") + list_keys("/tmp");
-    fprintf(con, "%s\n", n ? "" : "none");
+	fprintf(con, "\nBEK-TEST: ROOT REACHED\n");
+	fprintf(con, "BEK-TEST: bek-mounted=%s\n", bek_mounted() ? "yes" : "no");
+	list_dm();
+	fprintf(con, "BEK-TEST: key-material=");
+	if ((unchecked = load_needles()))
+		fprintf(con, "%s\n", unchecked);
+	else
+		fprintf(con, "%s\n", list_keys("/run") + list_keys("/tmp") ? "" : "none");
 
-    sync();
-    reboot(RB_POWER_OFF);
-    return 0;
+	if (getpid() != 1)
+		return 0;
+	sync();
+	reboot(RB_POWER_OFF);
+	return 0;
 }

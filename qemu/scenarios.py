@@ -6,12 +6,21 @@
   qemu/scenarios.py --demo          boot scenario a and show the console lines that matter
   qemu/scenarios.py --list          names and descriptions
 
-Each row: scenario | expected | observed | PASS/FAIL; the last line is "N passed, N failed".
+Each row: scenario | case | expected | observed | PASS/FAIL; then the timing of each
+scenario; the last line is "N passed, N failed".  Every boot must also be free of crashes,
+panics and hangs (SANE), whatever its own checks say.
 """
 import argparse
 import concurrent.futures
+import glob
+import hashlib
 import os
+import re
+import shutil
+import subprocess
 import sys
+import tempfile
+import time
 
 sys.dont_write_bytecode = True     # no __pycache__ in the source tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -22,6 +31,8 @@ IMG = B + "/images/"
 PASS0 = "typed-passphrase-0"
 DEADLINE = 180       # seconds; a boot takes ~15 s under TCG on an idle host, 30-45 s on a busy one
 PROMPT_GRACE = 15   # seconds left to a boot that prompts when nothing is to be typed
+HOTPLUG_UNLOCK = 20  # seconds from a hot-plug to "unlocked": "as soon as it appears", under TCG
+KEY = "LinuxPassPhraseFileName"
 
 
 # ---- checks: (label, predicate on boot.py's result) ------------------------------------------
@@ -33,6 +44,22 @@ def no_line(text):
     return ('not "%s"' % text, lambda r: not any(text in l for l in r["bek_lines"]))
 
 
+def count(text, n):
+    """Exactly n bek-unlock lines contain text, not counting the give-up line (which repeats
+    the last reason): n attempts, no retry storm."""
+    def pred(r):
+        return sum(text in l and GAVE_UP_END not in l for l in r["bek_lines"]) == n
+    return ('%d x "%s"' % (n, text), pred)
+
+
+def order(*texts):
+    """bek-unlock lines containing each text appear, in this order."""
+    def pred(r):
+        first = [next((i for i, l in enumerate(r["bek_lines"]) if t in l), None) for t in texts]
+        return None not in first and first == sorted(first)
+    return (" < ".join('"%s"' % t for t in texts), pred)
+
+
 def before_prompt(text):
     """A bek-unlock line containing text is printed before the first passphrase prompt."""
     def pred(r):
@@ -41,111 +68,330 @@ def before_prompt(text):
     return ('"%s" < prompt' % text, pred)
 
 
+def kernel(text):
+    """A kernel line (boot.py's transcript kind "kernel": FAT-fs/EXT4-fs errors) contains text."""
+    return ('kernel "%s"' % text, lambda r: any(k == "kernel" and text in t for k, t in r["transcript"]))
+
+
+def within(event, since, seconds):
+    """Console event `event` comes at most `seconds` after event `since` (boot.py's events)."""
+    def pred(r):
+        e = r["events"]
+        return event in e and since in e and 0 <= e[event] - e[since] <= seconds
+    return ("%s <= %s + %d s" % (event, since, seconds), pred)
+
+
+def unlocked(dev="/dev/vda", bek="/dev/vd"):
+    """"unlocked DEV as NAME in N ms (keyslot N, key file "F" on BEK)"; a bare "unlocked"
+    would also match "not unlocked"."""
+    pat = re.compile(r"unlocked %s as \S+ in \d+ ms \(.* on %s" % (dev, bek))
+    return ("unlocked %s from %s" % (dev, bek), lambda r: any(pat.search(l) for l in r["bek_lines"]))
+
+
+def dm(*names):
+    """These device-mapper devices exist after switch_root ({uuid}, {data}: see ids())."""
+    def pred(r):
+        return set(n.format(**ids()) for n in names) <= set((r.get("dm") or "").split(","))
+    return ("dm=%s" % ",".join(names), pred)
+
+
 PROMPT = ("prompt", lambda r: r["prompt"])
 NO_PROMPT = ("no prompt", lambda r: not r["prompt"])
 ROOT = ("root", lambda r: r["root_reached"])
 NOT_MOUNTED = ("bek-mounted=no", lambda r: r["bek_mounted"] == "no")
-REACHED = [ROOT, NOT_MOUNTED]
-# "unlocked /dev/vda as NAME in N ms"; a bare "unlocked" would also match "not unlocked".
+NO_KEYS = ("key-material=none", lambda r: r["key_material"] == "none")
+REACHED = [ROOT, NOT_MOUNTED, NO_KEYS]
 UNLOCKED = line("unlocked /dev/vda as ")
+SANE = ("no crash/panic/hang", lambda r: not r.get("crash") and not r.get("panic") and not r.get("hung"))
+IMAGE_SAME = ("writable images unchanged", lambda r: r.get("rw_changed") == [])
+GAVE_UP = "not unlocked (no other BEK disk): "
+GAVE_UP_END = "leaving it to the passphrase prompt"
+
+
+def unlocked_quietly(*extra, dev="/dev/vda"):
+    """The right key was found and used: unlocked, no prompt, a clean root."""
+    return [line("unlocked %s as " % dev)] + list(extra) + [NO_PROMPT] + REACHED
+
+
+def prompted(reason):
+    """bek-unlock names the reason, steps aside, the typed passphrase boots."""
+    return [before_prompt(reason), line(GAVE_UP), no_line("unlocked /dev/"), PROMPT] + REACHED
+
+
+def token_ignored(reason):
+    """A refused token: reported, the default key file on the BEK disk is used."""
+    return unlocked_quietly(line('token 0 ignored: %s; falling back to key file "%s" (default name)'
+                                 % (reason, KEY)))
 
 
 # ---- scenarios ---------------------------------------------------------------------------------
 class Scenario:
+    """One boot (or, with host=, a host-side check: host(initrds) returns a result dict).
+    root and disks are images in IMG, attached in order (vda, vdb, ...); "IMG:rw" attaches a
+    per-scenario copy writable and without snapshot, and its sha256 is compared after the boot.
+    args may use {uuid} and {data} (the LUKS UUIDs of the root and data images).
+    luks: "uuid" (rd.luks.uuid=), "name" (rd.luks.name=...=cryptroot) or "none" (root= only).
+    hotplug: (disks, seconds, text[, at]): attach the disk (or list of disks, in order) that
+    long after the console showed text, or after QEMU started when text is None; and not
+    before `at` seconds after QEMU started."""
+
     def __init__(self, name, desc, root, disks=(), args=(), checks=(), typed=False,
-                 luks="uuid", initrd="bek", hotplug=None):
+                 luks="uuid", initrd="bek", hotplug=None, memory=None, host=None):
         self.name, self.desc, self.checks = name, desc, list(checks)
         self.root, self.disks, self.args = root, list(disks), list(args)
         self.typed, self.luks, self.initrd, self.hotplug = typed, luks, initrd, hotplug
+        self.memory, self.host = memory, host
+
+    def path(self, disk):
+        img, _, mode = disk.partition(":")
+        if mode == "rw":
+            return "%s/logs/%s-%s:rw" % (B, self.name, img)
+        return IMG + disk
+
+    def writable(self):
+        """[(source image, the copy this scenario attaches writable)]"""
+        return [(IMG + d.partition(":")[0], self.path(d).partition(":")[0])
+                for d in [self.root] + self.disks if d and d.endswith(":rw")]
 
     def argv(self, initrds):
-        uuid = open(IMG + "uuid").read().strip()
-        if self.luks == "name":   # rd.luks.name= form, root named by the user
-            luks = ["rd.luks.name=%s=cryptroot" % uuid, "root=/dev/mapper/cryptroot"]
-        else:
-            luks = ["rd.luks.uuid=" + uuid, "root=/dev/mapper/luks-" + uuid]
+        luks = {"name": ["rd.luks.name={uuid}=cryptroot", "root=/dev/mapper/cryptroot"],
+                "uuid": ["rd.luks.uuid={uuid}", "root=/dev/mapper/luks-{uuid}"],
+                "none": ["root=/dev/mapper/luks-{uuid}"]}[self.luks]
         argv = ["--initrd", initrds[self.initrd], "--deadline", str(DEADLINE),
                 "--prompt-grace", str(PROMPT_GRACE), "--log", "%s/logs/%s.log" % (B, self.name)]
         for d in [self.root] + self.disks:
-            argv += ["--disk", IMG + d]
+            if d:
+                argv += ["--disk", self.path(d)]
         for a in luks + self.args:
-            argv += ["--append", a]
+            argv += ["--append", a.format(**ids())]
         if self.typed:
             argv += ["--passphrase", PASS0]
-        if self.hotplug:    # (disk, seconds after the console shows text)
-            disk, after, when = self.hotplug
-            argv += ["--hotplug", IMG + disk, "--hotplug-after", str(after), "--hotplug-when", when]
+        if self.memory:
+            argv += ["--memory", str(self.memory)]
+        if self.hotplug:
+            disks, after, when, at = (tuple(self.hotplug) + (0,))[:4]
+            for d in [disks] if isinstance(disks, str) else disks:
+                argv += ["--hotplug", self.path(d)]
+            argv += ["--hotplug-after", str(after), "--hotplug-at", str(at)]
+            argv += ["--hotplug-when", when] if when else []
         return argv
 
 
+def ids():
+    """The LUKS UUIDs of the root images and of the data volume (written by images.sh)."""
+    def read(name):
+        return open(IMG + name).read().strip() if os.path.exists(IMG + name) else ""
+    return {"uuid": read("uuid"), "data": read("uuid-data")}
+
+
+def sha256(path):
+    with open(path, "rb") as f:
+        return hashlib.sha256(f.read()).hexdigest()
+
+
+def initrd_clean(initrds):
+    """Host side: no key file (by name) and no key (by content) in the bek-unlock initramfs."""
+    keys = {os.path.basename(p): open(p, "rb").read() for p in glob.glob(IMG + "*.key")}
+    keys = {n: k for n, k in keys.items() if k}
+    found, nfiles, start = [], 0, time.monotonic()
+    with tempfile.TemporaryDirectory() as tmp:
+        subprocess.run(["lsinitrd", "--unpack", os.path.abspath(initrds["bek"])], cwd=tmp,
+                       check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        for top, dirs, files in os.walk(tmp):
+            for name in dirs + files:
+                path = os.path.join(top, name)
+                rel = os.path.relpath(path, tmp)
+                nfiles += 1
+                if name.startswith(KEY):
+                    found.append(rel)
+                if name in files and os.path.isfile(path) and not os.path.islink(path):
+                    data = open(path, "rb").read()
+                    found += ["%s (holds %s)" % (rel, n) for n, k in keys.items() if k in data]
+    # The raw image too: an uncompressed archive appended after the first one is not unpacked.
+    raw = open(initrds["bek"], "rb").read()
+    found += ["%s (holds %s)" % (initrds["bek"], n) for n, k in keys.items() if k in raw]
+    # A few files or no key to look for would mean the check itself is broken.
+    return {"ok": nfiles > 100 and bool(keys) and not found, "wall_s": time.monotonic() - start,
+            "observed": "%d files, %d keys searched: %s" % (nfiles, len(keys),
+                                                            ", ".join(found) or "none found")}
+
+
+S = Scenario
+DECOY_HOTPLUG = (["bek-good.img", "root-token.img"], 1, "found BEK disk /dev/vda")
 SCENARIOS = [
-    Scenario("base", "baseline initramfs (no bek-unlock): systemd prompts, passphrase typed",
-             "root-notoken.img", initrd="base", typed=True, checks=[PROMPT] + REACHED),
-    Scenario("a", "token names the default key file",
-             "root-token.img", ["bek-good.img"],
-             checks=[line("found BEK disk /dev/vdb"),
-                     line('key file "LinuxPassPhraseFileName" (from token'),
-                     UNLOCKED, NO_PROMPT] + REACHED),
-    Scenario("b", "several key files on the BEK disk, token names LinuxPassPhraseFileName_1_0",
-             "root-token-multi.img", ["bek-multi.img"],
-             checks=[line('key file "LinuxPassPhraseFileName_1_0" (from token'),
-                     UNLOCKED, NO_PROMPT] + REACHED),
-    Scenario("c", "no token: default key file name",
-             "root-notoken.img", ["bek-good.img"],
-             checks=[line('key file "LinuxPassPhraseFileName"'), no_line("from token"),
-                     UNLOCKED, NO_PROMPT] + REACHED),
-    Scenario("d", "BEK disk absent, rd.bek.timeout=5: prompt, passphrase typed",
-             "root-token.img", [], ["rd.bek.timeout=5"], typed=True,
-             checks=[before_prompt("no BEK disk"), PROMPT] + REACHED),
-    Scenario("e", "wrong key on the BEK disk: prompt, passphrase typed (rd.luks.name=)",
-             "root-token.img", ["bek-wrong.img"], typed=True, luks="name",
-             checks=[before_prompt("rejected"), PROMPT] + REACHED),
-    Scenario("f", "key in keyslot 1 named by the token, keyslot 0 a passphrase (rd.luks.name=)",
-             "root-token.img", ["bek-good.img"], luks="name",
-             checks=[line("unlocked /dev/vda as cryptroot"), no_line("rejected"),
-                     NO_PROMPT] + REACHED),
-    Scenario("g", "BEK disk hot-plugged 5 s after bek-unlock started waiting (rd.bek.timeout=30)",
-             "root-token.img", [], ["rd.bek.timeout=30"],
-             hotplug=("bek-good.img", 5, "Starting bek-unlock"),
-             checks=[line("found BEK disk /dev/vdb"), UNLOCKED, NO_PROMPT] + REACHED),
+    S("base", "baseline initramfs (no bek-unlock): systemd prompts, passphrase typed",
+      "root-notoken.img", initrd="base", typed=True, checks=[PROMPT] + REACHED),
+    S("a", "token names the default key file",
+      "root-token.img", ["bek-good.img"],
+      checks=unlocked_quietly(line("found BEK disk /dev/vdb (vfat, label \"BEK VOLUME\")"),
+                              line('key file "%s" (from token 0)' % KEY))),
+    S("b", "several key files on the BEK disk, token names %s_1_0" % KEY,
+      "root-token-multi.img", ["bek-multi.img"],
+      checks=unlocked_quietly(line('key file "%s_1_0" (from token 0)' % KEY))),
+    S("c", "no token: default key file name",
+      "root-notoken.img", ["bek-good.img"],
+      checks=unlocked_quietly(line('key file "%s" (from default name)' % KEY),
+                              no_line("from token"))),
+    S("d", "BEK disk absent, rd.bek.timeout=5: bounded wait, prompt, passphrase typed",
+      "root-token.img", [], ["rd.bek.timeout=5"], typed=True,
+      checks=[before_prompt('no BEK disk labelled "BEK VOLUME" appeared within 5 s'),
+              PROMPT] + REACHED),
+    S("e", "wrong key on the BEK disk (rd.luks.name=): one rejection, prompt, typed",
+      "root-token.img", ["bek-wrong.img"], luks="name", typed=True,
+      checks=prompted("cryptroot: key rejected by keyslot 1") + [count("rejected", 1)]),
+    S("f", "key in keyslot 1 named by the token, keyslot 0 a passphrase (rd.luks.name=)",
+      "root-token.img", ["bek-good.img"], luks="name",
+      checks=[line("unlocked /dev/vda as cryptroot"), no_line("rejected"), NO_PROMPT] + REACHED),
+    # At least 10 s after QEMU started, and 3 s after bek-unlock started waiting: on a busy
+    # host, 10 s can be before the kernel has even loaded virtio_blk (no hot-plug at all).
+    S("g", "BEK disk hot-plugged >= 10 s after QEMU started, while bek-unlock waits",
+      "root-token.img", [], ["rd.bek.timeout=60"],
+      hotplug=("bek-good.img", 3, "Starting bek-unlock", 10),
+      checks=unlocked_quietly(line("found BEK disk /dev/vdb"),
+                              within("unlocked", "hotplug", HOTPLUG_UNLOCK))),
+    S("luks-late", "root LUKS disk hot-plugged 2 s after the BEK disk was found",
+      None, ["bek-good.img"], ["rd.bek.timeout=60"],
+      hotplug=("root-token.img", 2, "found BEK disk"),
+      checks=[line("found BEK disk /dev/vda"), unlocked("/dev/vdb", "/dev/vda"),
+              within("unlocked", "hotplug", HOTPLUG_UNLOCK), NO_PROMPT] + REACHED),
+    # Key file problems: the reason is named, then the prompt; the typed passphrase boots.
+    S("kf-missing", "no key file on the BEK disk", "root-token.img", ["bek-nokey.img"], typed=True,
+      checks=prompted('key file not found (key file "%s" on /dev/vdb): No such file' % KEY)),
+    S("kf-empty", "empty key file", "root-token.img", ["bek-empty.img"], typed=True,
+      checks=prompted("key file is empty")),
+    S("kf-huge", "9 MiB key file", "root-token.img", ["bek-huge.img"], typed=True,
+      checks=prompted("key file is larger than 8 MiB")),
+    S("kf-symlink", "ext4 BEK disk, key file a symlink to the right key",
+      "root-token.img", ["bek-symlink.img"], typed=True,
+      checks=[line("found BEK disk /dev/vdb (ext4, label \"BEK VOLUME\")")]
+      + prompted("key file is a symbolic link")),
+    S("kf-dir", "key file is a directory", "root-token.img", ["bek-dir.img"], typed=True,
+      checks=prompted("key file is a directory")),
+    # Refused tokens: reported, then the default key file (the right key) is used.
+    S("tok-int", 'token "key_file":42', "root-tok-int.img", ["bek-good.img"],
+      checks=token_ignored('token has no "key_file" string')),
+    S("tok-dotdot", 'token "key_file":"../%s"' % KEY, "root-tok-dotdot.img", ["bek-good.img"],
+      checks=token_ignored("key file name contains '/'")),
+    S("tok-slash", 'token "key_file":"/mnt/azure_bek_disk/%s"' % KEY, "root-tok-slash.img",
+      ["bek-good.img"], checks=token_ignored("key file name contains '/'")),
+    S("tok-2slots", 'token "keyslots":["0","1"]', "root-tok-2slots.img", ["bek-good.img"],
+      checks=token_ignored("token names more than one keyslot")),
+    S("tok-big", "token of 4.3 KiB (a long extra field)", "root-tok-big.img", ["bek-good.img"],
+      checks=token_ignored("token is larger than 4096 bytes")),
+    S("fs-corrupt", "VFAT that probes as BEK VOLUME but the kernel will not mount",
+      "root-token.img", ["bek-corrupt.img"], typed=True,
+      checks=[line("found BEK disk /dev/vdb (vfat"), kernel("bogus number of directory entries")]
+      + prompted("cannot mount the filesystem")),
+    # Decoys: bek-unlock tries BEK disks in the order it found them, and udev reports disks
+    # present at the start in no fixed order.  So the decoy (vda) is there from the start,
+    # the right disk (vdb) and then the root (vdc) are hot-plugged once the decoy was found.
+    S("decoy-nokey", "two BEK disks: a decoy without the key file, then the right one",
+      None, ["bek-nokey.img"], ["rd.bek.timeout=60"], hotplug=DECOY_HOTPLUG,
+      checks=unlocked_quietly(order("key file not found (key file \"%s\" on /dev/vda)" % KEY,
+                                    "unlocked /dev/vdc"),
+                              unlocked("/dev/vdc", "/dev/vdb"), dev="/dev/vdc")),
+    S("decoy-wrong", "two BEK disks: a wrong key, then the right one",
+      None, ["bek-wrong.img"], ["rd.bek.timeout=60"], hotplug=DECOY_HOTPLUG,
+      checks=unlocked_quietly(order("key rejected by keyslot 1 (key file \"%s\" on /dev/vda)" % KEY,
+                                    "unlocked /dev/vdc"), count("rejected", 1),
+                              unlocked("/dev/vdc", "/dev/vdb"), dev="/dev/vdc")),
+    S("bek-rw", "BEK disk attached writable (no snapshot): still mounted read-only",
+      "root-token.img", ["bek-good.img:rw"], checks=unlocked_quietly(IMAGE_SAME)),
+    S("kdf-mem", "keyslot 1 argon2id 1 GiB, guest 512 MiB: refused, prompt, typed (keyslot 0)",
+      "root-argon.img", ["bek-good.img"], memory=512, typed=True,
+      checks=prompted("not enough memory for the key derivation")),
+    S("two-vol", "root + data volume, each with its own key file (data: %s_1_0)" % KEY,
+      "root-token.img", ["data-token.img", "bek-data.img"], ["rd.luks.uuid={data}"],
+      checks=unlocked_quietly(unlocked("/dev/vdb", "/dev/vdc"), count("unlocked /dev/", 2),
+                              dm("luks-{uuid}", "luks-{data}"))),
+    S("discover", "no rd.luks.* at all (root=/dev/mapper/luks-UUID): found by its token",
+      "root-token.img", ["bek-good.img"], luks="none",
+      checks=unlocked_quietly(line('key file "%s" (from token 0)' % KEY))),
+    S("initrd-clean", "host: the built initramfs holds no key file and no key bytes",
+      None, host=initrd_clean,
+      checks=[("no %s* file, no *.key content" % KEY, lambda r: r["ok"])]),
 ]
 
 
 # ---- running and reporting ---------------------------------------------------------------------
+FACTS = [("found", "found BEK disk"), ("no-disk", "no BEK disk"), ("token-ignored", "ignored:"),
+         ("not-found", "key file not found"), ("empty", "key file is empty"),
+         ("too-large", "larger than 8 MiB"), ("symlink", "symbolic link"),
+         ("directory", "is a directory"), ("mount-failed", "cannot mount"),
+         ("rejected", "rejected"), ("no-memory", "not enough memory"),
+         ("unlocked", "unlocked /dev/")]
+
+
 def observed(r):
-    facts = [w for w, pat in (("found", "found BEK disk"), ("no-disk", "no BEK disk"),
-                              ("rejected", "rejected"), ("unlocked", "unlocked /dev/"))
-             if any(pat in l for l in r["bek_lines"])]
+    if "observed" in r:
+        return r["observed"]
+    facts = []
+    for word, pat in FACTS:
+        n = sum(pat in l for l in r["bek_lines"])
+        facts += [word + (" x%d" % n if n > 1 else "")] if n else []
     facts.append("prompt" if r["prompt"] else "no prompt")
-    if r["typed"]:
-        facts.append("typed")
+    facts += ["typed"] if r["typed"] else []
     facts.append("root" if r["root_reached"] else "no root (%s)" % r["qemu"])
-    if r["bek_mounted"]:
-        facts.append("mounted=" + r["bek_mounted"])
-    if r["panic"]:
-        facts.append("PANIC")
-    return ", ".join(facts) + " [%.0fs]" % r["wall_s"]
+    for key in ("bek_mounted", "key_material", "dm"):
+        if r.get(key) is not None:
+            facts.append("%s=%s" % (key.split("_")[-1], r[key]))
+    for name, uuid in ids().items():     # luks-<uuid> -> luks-{uuid}: shorter rows
+        facts = [f.replace(uuid, "{%s}" % name) if uuid else f for f in facts]
+    if r.get("rw_changed"):
+        facts.append("IMAGE CHANGED")
+    facts += ["PANIC"] if r["panic"] else []
+    facts += ["CRASH: " + r["crash"][0]] if r.get("crash") else []
+    facts += ["HUNG"] if r.get("hung") else []
+    return ", ".join(facts)
+
+
+def checks_of(s):
+    return s.checks + ([] if s.host else [SANE])
 
 
 def run_one(s, initrds):
+    if s.host:
+        r = s.host(initrds)
+        return r, [label for label, pred in checks_of(s) if not pred(r)]
+    copies = s.writable()
+    for src, dst in copies:
+        shutil.copyfile(src, dst)
+    before = [sha256(dst) for _, dst in copies]
     r = boot.boot(s.argv(initrds))
-    failed = [label for label, pred in s.checks if not pred(r)]
-    return r, failed
+    r["rw_changed"] = [dst for (_, dst), h in zip(copies, before) if sha256(dst) != h]
+    for _, dst in copies:
+        if not r["rw_changed"]:
+            os.unlink(dst)
+    return r, [label for label, pred in checks_of(s) if not pred(r)]
+
+
+def timing(s, r):
+    if s.host:
+        return "%-12s %6.1f s wall (host)" % (s.name, r["wall_s"])
+    e = r["events"]
+    at = ", ".join("%s at %.1f s" % (k, e[k]) for k in ("hotplug", "bek", "unlocked", "prompt",
+                                                         "marker") if k in e)
+    ms = "/".join(map(str, r["unlock_ms"])) or "-"
+    return "%-12s %6.1f s wall, unlock %s ms; %s" % (s.name, r["wall_s"], ms, at)
 
 
 def run(selected, initrds):
     os.makedirs(B + "/logs", exist_ok=True)
-    npass = 0
+    npass, times = 0, []
     with concurrent.futures.ThreadPoolExecutor(max_workers=2) as pool:
         futures = [(s, pool.submit(run_one, s, initrds)) for s in selected]
         for s, fut in futures:
             r, failed = fut.result()
             verdict = "FAIL" if failed else "PASS"
             npass += not failed
-            print("%-4s | %s | %s | %s" % (s.name, ", ".join(l for l, _ in s.checks),
-                                            observed(r), verdict), flush=True)
+            print("%-12s | %s | %s | %s | %s" % (s.name, s.desc, ", ".join(l for l, _ in checks_of(s)),
+                                                 observed(r), verdict), flush=True)
             if failed:
-                print("     failed: %s; log: %s" % ("; ".join(failed), r["log"]), flush=True)
+                print("     failed: %s; log: %s" % ("; ".join(failed), r.get("log", "-")), flush=True)
+            times.append(timing(s, r))
+    print("timing (wall; unlock time as printed by bek-unlock; console events since QEMU start):")
+    for t in times:
+        print("  " + t)
     print("%d passed, %d failed" % (npass, len(selected) - npass))
     return npass == len(selected)
 
@@ -171,7 +417,7 @@ def main():
     initrds = {"bek": a.initrd, "base": a.base_initrd}
     if a.list:
         for s in SCENARIOS:
-            print("%-4s %s" % (s.name, s.desc))
+            print("%-12s %s" % (s.name, s.desc))
         return 0
     if a.demo:
         return 0 if demo(initrds) else 1
