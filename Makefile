@@ -24,7 +24,13 @@ SBINDIR  ?= $(PREFIX)/sbin
 DRACUTDIR ?= $(PREFIX)/lib/dracut
 MODDIR   := $(DRACUTDIR)/modules.d/91bek-unlock
 
-.PHONY: all deps stage install uninstall unit test demo clean
+# STATIC=1 (default): bek-unlock is linked statically against libcryptsetup, libdevmapper
+# and libudev built from Debian's sources (static.mk); STATIC=0 links the distribution's
+# shared libraries, for packagers. The shared build is also what valgrind checks.
+STATIC   ?= 1
+SHARED_BIN := $(BUILD)/shared/bek-unlock
+
+.PHONY: all deps stage install uninstall unit test demo clean distclean FORCE
 all: $(BUILD)/bek-unlock
 
 deps: $(BUILD)/.deps
@@ -36,8 +42,20 @@ $(BUILD)/obj/%.o: src/%.c $(wildcard src/*.h) | $(BUILD)/.deps
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(WARN) $(CFLAGS) $(PKG_CFLAGS) -c -o $@ $<
 
-$(BUILD)/bek-unlock: $(OBJ)
+$(SHARED_BIN): $(OBJ)
+	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(OBJ) $(PKG_LIBS)
+
+include static.mk
+
+# Remembers STATIC, so that switching it relinks.
+$(BUILD)/link-mode: FORCE
+	@mkdir -p $(@D); echo $(STATIC) | cmp -s - $@ || echo $(STATIC) > $@
+
+$(BUILD)/bek-unlock: $(if $(filter 1,$(STATIC)),$(STATIC_BIN),$(SHARED_BIN)) $(BUILD)/link-mode
+	cp $< $@
+	@file $@ | sed 's/^[^:]*: /bek-unlock: /'
+	@if [ "$(STATIC)" = 1 ]; then sed 's/^\(# \)*/bek-unlock: static, from /' $(STATIC_DIR)/VERSIONS | grep -v ':$$'; fi
 
 install: $(BUILD)/bek-unlock
 	install -D -m 0755 $(BUILD)/bek-unlock $(DESTDIR)$(SBINDIR)/bek-unlock
@@ -63,8 +81,11 @@ include tests/fuzz.mk
 
 # Everything: unit tests (plain, ASan+UBSan), host subcommand tests (plain, valgrind),
 # a fuzzing smoke round, the QEMU scenarios. Ends with "N passed, N failed".
-test: $(UNIT_BINS) $(FUZZ_BINS) $(BUILD)/bek-unlock
+test: $(UNIT_BINS) $(FUZZ_BINS) $(BUILD)/bek-unlock $(SHARED_BIN)
 	tests/run.sh
 
+# Keeps build/static (the static libraries take minutes to rebuild); distclean removes all.
 clean:
+	find $(BUILD) -mindepth 1 -maxdepth 1 ! -name static -exec rm -rf {} + 2>/dev/null || true
+distclean:
 	rm -rf $(BUILD)

@@ -157,6 +157,7 @@ class Boot:
             "crash": [l.strip() for l in text.splitlines() if CRASH.search(l)],
             "hung": self.status == "deadline" and not self.unanswered(),
             "dm": field(text, "dm"),
+            "dm_by_uuid": field(text, "dm-by-uuid"),
             "unlock_ms": [int(m) for m in UNLOCK_MS.findall(text)],
             "events": self.events,
             "qemu": self.status,

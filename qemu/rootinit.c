@@ -3,6 +3,9 @@
  *   BEK-TEST: ROOT REACHED
  *   BEK-TEST: bek-mounted=yes|no     a vfat/ext2/3/4 mount other than /, or a mount under /run/bek*
  *   BEK-TEST: dm=NAME,...|none       device-mapper devices (/sys/block/dm-N/dm/name)
+ *   BEK-TEST: dm-by-uuid=N           /dev/disk/by-uuid links to device-mapper devices: udev
+ *                                    made them in the initramfs (no udev runs here), which
+ *                                    needs libdevmapper's udev cookies to have worked
  *   BEK-TEST: key-material=none|PATH...|unchecked (REASON)
  * /run is not fresh: systemd moves the initramfs' /run into the new root, so anything the
  * initramfs left there is still visible.  Key material is a regular file below /run or /tmp
@@ -75,6 +78,28 @@ static void list_dm(void)
 	if (d)
 		closedir(d);
 	fprintf(con, "%s\n", n ? "" : "none");
+}
+
+static void count_dm_by_uuid(void)
+{
+	char target[300];
+	struct dirent *e;
+	int n = 0;
+	DIR *d = opendir("/dev/disk/by-uuid");
+
+	while (d && (e = readdir(d))) {
+		char path[300];
+		ssize_t len;
+		snprintf(path, sizeof path, "/dev/disk/by-uuid/%s", e->d_name);
+		len = readlink(path, target, sizeof target - 1);
+		if (len > 0) {
+			target[len] = '\0';
+			n += strstr(target, "/dm-") != NULL;
+		}
+	}
+	if (d)
+		closedir(d);
+	fprintf(con, "BEK-TEST: dm-by-uuid=%d\n", n);
 }
 
 /* The keys to look for: NEEDLE_FILE split at newlines. */
@@ -153,6 +178,7 @@ int main(void)
 	fprintf(con, "\nBEK-TEST: ROOT REACHED\n");
 	fprintf(con, "BEK-TEST: bek-mounted=%s\n", bek_mounted() ? "yes" : "no");
 	list_dm();
+	count_dm_by_uuid();
 	fprintf(con, "BEK-TEST: key-material=");
 	if ((unchecked = load_needles()))
 		fprintf(con, "%s\n", unchecked);

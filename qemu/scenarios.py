@@ -100,7 +100,10 @@ NO_PROMPT = ("no prompt", lambda r: not r["prompt"])
 ROOT = ("root", lambda r: r["root_reached"])
 NOT_MOUNTED = ("bek-mounted=no", lambda r: r["bek_mounted"] == "no")
 NO_KEYS = ("key-material=none", lambda r: r["key_material"] == "none")
-REACHED = [ROOT, NOT_MOUNTED, NO_KEYS]
+# udev made /dev/disk/by-uuid links for the opened volume in the initramfs: the dm
+# device's udev events (libdevmapper's cookies, statically linked) were processed.
+BY_UUID = ("by-uuid link of the opened volume", lambda r: int(r.get("dm_by_uuid") or 0) > 0)
+REACHED = [ROOT, NOT_MOUNTED, NO_KEYS, BY_UUID]
 UNLOCKED = line("unlocked /dev/vda as ")
 SANE = ("no crash/panic/hang", lambda r: not r.get("crash") and not r.get("panic") and not r.get("hung"))
 IMAGE_SAME = ("writable images unchanged", lambda r: r.get("rw_changed") == [])
@@ -216,6 +219,30 @@ def initrd_clean(initrds):
                                                             ", ".join(found) or "none found")}
 
 
+def initrd_files(image):
+    out = subprocess.run(["lsinitrd", image], check=True, capture_output=True).stdout.decode(errors="replace")
+    # lsinitrd lists "perms links owner group size date time path[ -> target]".
+    return {l.split()[8] for l in out.splitlines() if len(l.split()) > 8 and l[0] in "-l"}
+
+
+def initrd_static(initrds):
+    """Host side: what the module adds is a static binary and no shared library."""
+    start = time.monotonic()
+    added = sorted(initrd_files(initrds["bek"]) - initrd_files(initrds["base"]))
+    libs = [f for f in added if re.search(r"\.so(\.|$)", f)]
+    with tempfile.TemporaryDirectory() as tmp:
+        subprocess.run(["lsinitrd", "--unpack", os.path.abspath(initrds["bek"]), "usr/sbin/bek-unlock"],
+                       cwd=tmp, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        kind = subprocess.run(["file", "-b", os.path.join(tmp, "usr/sbin/bek-unlock")],
+                              capture_output=True, text=True).stdout.strip()
+    static = "statically linked" in kind
+    return {"ok": static and not libs and bool(added), "wall_s": time.monotonic() - start,
+            "observed": "%d files added (%s); bek-unlock %s; shared libraries added: %s" % (
+                len(added), ", ".join(f for f in added if not f.endswith(".ko") and
+                                      not f.endswith(".ko.xz"))[:160],
+                "static" if static else "NOT static", ", ".join(libs) or "none")}
+
+
 S = Scenario
 DECOY_HOTPLUG = (["bek-good.img", "root-token.img"], 1, "found BEK disk /dev/vda")
 SCENARIOS = [
@@ -310,6 +337,9 @@ SCENARIOS = [
     S("initrd-clean", "host: the built initramfs holds no key file and no key bytes",
       None, host=initrd_clean,
       checks=[("no %s* file, no *.key content" % KEY, lambda r: r["ok"])]),
+    S("initrd-static", "host: the module adds a static bek-unlock and no shared library",
+      None, host=initrd_static,
+      checks=[("static binary, no .so added", lambda r: r["ok"])]),
 ]
 
 

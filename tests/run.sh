@@ -33,10 +33,11 @@ suite() {  # suite NAME CMD...
 for t in "$BUILD"/tests/test_*; do suite "unit $(basename "$t")" "$t"; done
 for t in "$BUILD"/tests-san/test_*; do suite "unit $(basename "$t") (ASan+UBSan)" "$t"; done
 suite "host subcommands" tests/host.sh "$BUILD/bek-unlock"
-suite "host subcommands (valgrind)" tests/host.sh "$BUILD/bek-unlock" \
+# valgrind checks the shared build: it cannot follow malloc in a static binary.
+suite "host subcommands (valgrind)" tests/host.sh "$BUILD/shared/bek-unlock" \
 	valgrind -q --leak-check=full --errors-for-leak-kinds=definite --error-exitcode=99
 suite "recover" tests/recover.sh "$BUILD/bek-unlock"
-suite "recover (valgrind)" tests/recover.sh "$BUILD/bek-unlock" \
+suite "recover (valgrind)" tests/recover.sh "$BUILD/shared/bek-unlock" \
 	valgrind -q --leak-check=full --errors-for-leak-kinds=definite --error-exitcode=99
 suite "fuzz smoke (${FUZZ_SMOKE_SECONDS:-10} s per target)" tests/fuzz/run.sh "${FUZZ_SMOKE_SECONDS:-10}" $(make -s --no-print-directory print-fuzz-targets)
 if [ "${SKIP_QEMU:-0}" = 1 ]; then

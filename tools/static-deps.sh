@@ -17,7 +17,8 @@
 # Idempotent: every step leaves a stamp holding what it was built from (source version +
 # options); a step whose stamp matches is skipped, so a second run takes seconds. A step
 # that is redone invalidates the steps after it. BUILD_DIR/VERSIONS lists the exact
-# Debian source versions used.
+# Debian source versions used. Downloaded sources are kept (BUILD_DIR/src/dl): remove that
+# folder to move to newer Debian revisions from the archive.
 #
 # Environment: JOBS (default 2) parallel compile jobs.
 set -eu
@@ -27,7 +28,8 @@ set -eu
 PATH=/usr/sbin:/usr/bin:/sbin:/bin:$PATH
 export PATH
 export LC_ALL=C
-unset PKG_CONFIG PKG_CONFIG_LIBDIR CFLAGS CPPFLAGS LDFLAGS LIBS 2>/dev/null || true
+# Independent of the environment and of a calling make (its jobserver, its flags).
+unset PKG_CONFIG PKG_CONFIG_LIBDIR CFLAGS CPPFLAGS LDFLAGS LIBS MAKEFLAGS MFLAGS MAKELEVEL 2>/dev/null || true
 
 BUILD_DIR=${1:-build/static}
 mkdir -p "$BUILD_DIR"
@@ -42,7 +44,13 @@ mkdir -p "$PREFIX/lib/pkgconfig" "$PREFIX/include" "$SRC" "$LOGDIR"
 T0=$(date +%s)
 say() { printf 'static-deps: %s\n' "$*"; }
 die() { printf 'static-deps: error: %s\n' "$*" >&2; exit 1; }
-elapsed() { echo "$(( $(date +%s) - $1 ))s"; }
+on_exit() { _rc=$?; [ "$_rc" -eq 0 ] || printf 'static-deps: failed (exit %s); logs in %s\n' "$_rc" "$LOGDIR" >&2; }
+trap on_exit EXIT
+# step_start / step_end NAME: wall time and CPU time (user+sys of the commands run) of a step.
+# `times` must run in this shell, not in a $(...) subshell.
+cpu_read() { awk 'NR == 2 { split($1, u, "m"); split($2, s, "m"); printf "%d", u[1] * 60 + u[2] + s[1] * 60 + s[2] }' "$LOGDIR/.times"; }
+step_start() { STEP_T=$(date +%s); times >"$LOGDIR/.times"; STEP_C=$(cpu_read); }
+step_end() { times >"$LOGDIR/.times"; say "$1 done in $(( $(date +%s) - STEP_T ))s (CPU $(( $(cpu_read) - STEP_C ))s)"; }
 
 # run LOGNAME CMD...: runs CMD with its output in log/LOGNAME.log; shows the log's end on failure.
 run() {
@@ -56,7 +64,7 @@ run() {
 
 # ---------------------------------------------------------------- build dependencies
 # Static archives Debian ships + what the three source builds need.
-DEB_PKGS="build-essential pkg-config dpkg-dev xz-utils file
+DEB_PKGS="build-essential pkg-config dpkg-dev xz-utils
 libblkid-dev uuid-dev libjson-c-dev libgcrypt20-dev libgpg-error-dev libargon2-dev
 autoconf automake autopoint libtool gettext libpopt-dev
 meson ninja-build gperf python3 python3-jinja2 libcap-dev libmount-dev"
@@ -66,6 +74,7 @@ for p in $DEB_PKGS; do
 		|| missing="$missing $p"
 done
 if [ -n "$missing" ]; then
+	[ "$(id -u)" -eq 0 ] || die "missing Debian packages (install them as root):$missing"
 	say "installing build dependencies:$missing"
 	export DEBIAN_FRONTEND=noninteractive
 	run apt-install apt-get update -qq
@@ -92,14 +101,14 @@ derive_sources() {
 		[ -f "$f" ] || continue
 		sed -n 's/^[[:space:]]*deb[[:space:]]/deb-src /p' "$f" >>"$APTDIR/sources.list"
 	done
-	# deb822 format: every stanza whose Types has `deb` gets `Types: deb-src`.
+	# deb822 format: every stanza whose Types has `deb` (or `deb-src`) gets `Types: deb-src`.
 	for f in "${HOST_SP%/}"/*.sources; do
 		[ -f "$f" ] || continue
 		awk '
 			function flush() { if (keep) printf "%s\n", st; st = ""; keep = 0 }
 			/^[[:space:]]*$/ { flush(); next }
 			/^#/ { next }
-			/^[Tt]ypes:/ { keep = ($0 ~ /[[:space:]]deb([[:space:]]|$)/); st = st "Types: deb-src\n"; next }
+			/^[Tt]ypes:/ { keep = ($0 ~ /[[:space:]]deb(-src)?([[:space:]]|$)/); st = st "Types: deb-src\n"; next }
 			{ st = st $0 "\n" }
 			END { flush() }
 		' "$f" >"$APTDIR/sources.list.d/$(basename "$f")"
@@ -119,10 +128,11 @@ apt_update() {
 	APT_UPDATED=1
 }
 
+first_dsc() { for _f in "$1/$2"_*.dsc; do [ -f "$_f" ] && { echo "$_f"; return 0; }; done; return 0; }
 # fetch PKG: downloads Debian's source package PKG into src/dl/PKG (once); sets DSC.
 fetch() {
 	_dl=$SRC/dl/$1
-	DSC=$(ls "$_dl"/"$1"_*.dsc 2>/dev/null | head -n 1 || true)
+	DSC=$(first_dsc "$_dl" "$1")
 	if [ -z "$DSC" ] || [ ! -f "$_dl/.complete" ]; then
 		apt_update
 		rm -rf "$_dl" && mkdir -p "$_dl"
@@ -130,7 +140,8 @@ fetch() {
 		# shellcheck disable=SC2086
 		(cd "$_dl" && apt-get $APT_OPTS source --download-only -qq "$1") \
 			>"$LOGDIR/fetch-$1.log" 2>&1 || { tail -n 20 "$LOGDIR/fetch-$1.log" >&2; die "apt-get source $1 failed"; }
-		DSC=$(ls "$_dl"/"$1"_*.dsc | head -n 1)
+		DSC=$(first_dsc "$_dl" "$1")
+		[ -n "$DSC" ] || die "apt-get source $1 gave no .dsc"
 		touch "$_dl/.complete"
 	fi
 }
@@ -142,7 +153,9 @@ extract() {
 	run "extract-$1" dpkg-source --no-check --no-copy -x "$DSC" "$2"
 }
 
-# Stamps: BUILD_DIR/.stamp-STEP holds the version and options it was built with.
+# Stamps: BUILD_DIR/.stamp-STEP holds the version and options it was built with, and
+# RECIPE, to be increased when a build step changes in a way its options do not show.
+RECIPE=2
 stamp_ok() { [ -f "$BUILD_DIR/.stamp-$1" ] && [ "$(cat "$BUILD_DIR/.stamp-$1")" = "$2" ]; }
 stamp_set() { printf '%s\n' "$2" >"$BUILD_DIR/.stamp-$1"; }
 
@@ -157,9 +170,55 @@ UDEV_OPTS="-Dstatic-libudev=true -Dmode=release -Dbuildtype=plain -Doptimization
  -Dauto_features=disabled -Dtests=false -Dslow-tests=false -Dfuzz-tests=false -Dinstall-tests=false
  -Dman=false -Dhtml=false -Dtranslations=false
  -Dsplit-usr=true -Dnobody-user=nobody -Dnobody-group=nogroup"
-UDEV_STAMP="systemd $SYSTEMD_VER | $UDEV_OPTS"
+
+# systemd's static libudev target compiles all of libbasic, libshared and libsystemd (~330
+# objects), but a static link of libudev's whole public API (libudev.sym) pulls only these
+# ~110 (measured on systemd 252). Only they are compiled; the archive is then checked by
+# statically linking every symbol of libudev.sym, and the full target is built instead when
+# that fails or the list does not match the source (another systemd version).
+UDEV_SUBSET="
+src/basic: MurmurHash2 af-list alloc-util architecture build bus-label cgroup-util
+ chase-symlinks chattr-util devnum-util dirent-util efivars env-file env-util errno-list escape
+ extract-word fd-util fileio filesystems format-util fs-util glyph-util gunicode hash-funcs
+ hashmap hexdecoct hmac hostname-util inotify-util io-util locale-util log login-util
+ memory-util mempool mkdir mountpoint-util namespace-util nulstr-util ordered-set os-util
+ parse-util path-util prioq proc-cmdline process-util random-util ratelimit rlimit-util
+ signal-util siphash24 socket-util sort-util stat-util string-table string-util strv strxcpyx
+ sync-util sysctl-util syslog-util terminal-util time-util tmpfile-util uid-range unit-def
+ unit-name user-util utf8 util virt xattr-util
+src/fundamental: efivars-fundamental sha256 string-util-fundamental
+src/shared: device-nodes udev-util
+src/libsystemd: sd-daemon/sd-daemon sd-device/device-enumerator sd-device/device-filter
+ sd-device/device-monitor sd-device/device-private sd-device/sd-device sd-event/sd-event
+ sd-hwdb/sd-hwdb sd-id128/id128-util sd-id128/sd-id128 sd-netlink/netlink-genl
+ sd-netlink/netlink-message-rtnl sd-netlink/netlink-message sd-netlink/netlink-slot
+ sd-netlink/netlink-socket sd-netlink/netlink-types-genl sd-netlink/netlink-types-nfnl
+ sd-netlink/netlink-types-rtnl sd-netlink/netlink-types sd-netlink/netlink-util
+ sd-netlink/sd-netlink
+src/libudev: libudev-device libudev-enumerate libudev-hwdb libudev-list libudev-monitor
+ libudev-queue libudev-util libudev"
+# udev_subset_objects LIBTARGET: meson's object names (dir/file.c -> LIBTARGET.p/dir_file.c.o).
+udev_subset_objects() {
+	printf '%s\n' "$UDEV_SUBSET" | awk -v t="$1" '
+		NF == 0 { next }
+		$1 ~ /:$/ { dir = substr($1, 1, length($1) - 1); $1 = "" }
+		{ for (i = 1; i <= NF; i++) if ($i != "") { o = dir "/" $i ".c"; gsub("/", "_", o); print t ".p/" o ".o" } }'
+}
+# udev_api_links ARCHIVE: does a static program that uses every public libudev symbol link?
+udev_api_links() {
+	_d=$S/b/api-check && mkdir -p "$_d"
+	sed -n 's/^[[:space:]]*\(udev_[a-z0-9_]*\);.*/\1/p' "$S/src/libudev/libudev.sym" | sort -u >"$_d/syms"
+	{
+		sed 's/.*/extern void &(void);/' "$_d/syms"
+		echo 'void *all[] = {'; sed 's/.*/(void *)\&&,/' "$_d/syms"; echo '};'
+		echo 'int main(void) { return all[0] == 0; }'
+	} >"$_d/all.c"
+	[ -s "$_d/syms" ] && gcc -o "$_d/all" "$_d/all.c" -static "$1" -lm >>"$LOGDIR/systemd.log" 2>&1
+}
+
+UDEV_STAMP="recipe $RECIPE | systemd $SYSTEMD_VER | $UDEV_OPTS"
 if ! stamp_ok udev "$UDEV_STAMP" || [ ! -f "$PREFIX/lib/libudev.a" ]; then
-	t=$(date +%s)
+	step_start
 	rm -f "$BUILD_DIR/.stamp-dm" "$BUILD_DIR/.stamp-cryptsetup"
 	: >"$LOGDIR/systemd.log"
 	say "building libudev.a from systemd $SYSTEMD_VER"
@@ -167,12 +226,33 @@ if ! stamp_ok udev "$UDEV_STAMP" || [ ! -f "$PREFIX/lib/libudev.a" ]; then
 	extract systemd "$S"
 	# shellcheck disable=SC2086
 	run systemd meson setup "$S/b" "$S" $UDEV_OPTS
-	# The static library's target name as meson gives it.
+	# The static library's target name as meson gives it (libudev.a).
 	target=$(cd "$S/b" && ninja -t targets all 2>/dev/null | sed -n 's/^\(\([^:]*\/\)\{0,1\}libudev\.a\): .*/\1/p' | head -n 1)
 	[ -n "$target" ] || die "no libudev.a target in systemd's meson build"
 	run systemd ninja -C "$S/b" -j "$JOBS" version.h
-	run systemd ninja -C "$S/b" -j "$JOBS" "$target"
-	install -D -m 0644 "$S/b/$target" "$PREFIX/lib/libudev.a"
+	objs=$(udev_subset_objects "$target")
+	lib=""
+	# shellcheck disable=SC2086
+	if (cd "$S/b" && ninja -t query $objs) >/dev/null 2>&1; then
+		# shellcheck disable=SC2086
+		run systemd ninja -C "$S/b" -j "$JOBS" $objs
+		rm -f "$S/b/libudev-subset.a"
+		# shellcheck disable=SC2086
+		(cd "$S/b" && ar rcs libudev-subset.a $objs)
+		if udev_api_links "$S/b/libudev-subset.a"; then
+			lib=$S/b/libudev-subset.a
+		else
+			say "the object list misses objects of systemd $SYSTEMD_VER: building the whole libudev.a"
+		fi
+	else
+		say "the object list does not match systemd $SYSTEMD_VER: building the whole libudev.a"
+	fi
+	if [ -z "$lib" ]; then
+		run systemd ninja -C "$S/b" -j "$JOBS" "$target"
+		lib=$S/b/$target
+		udev_api_links "$lib" || die "libudev.a lacks libudev's public API (see $LOGDIR/systemd.log)"
+	fi
+	install -D -m 0644 "$lib" "$PREFIX/lib/libudev.a"
 	install -D -m 0644 "$S/src/libudev/libudev.h" "$PREFIX/include/libudev.h"
 	cat >"$PREFIX/lib/pkgconfig/libudev.pc" <<EOF
 prefix=$PREFIX
@@ -187,33 +267,37 @@ Libs.private: -lrt -pthread
 Cflags: -I\${includedir}
 EOF
 	stamp_set udev "$UDEV_STAMP"
-	say "libudev.a done in $(elapsed "$t")"
+	step_end libudev.a
 fi
 
 # ---------------------------------------------------------------- libdevmapper.a (lvm2)
 fetch lvm2
 LVM2_VER=$(dsc_version "$DSC")
-# udev sync on (dm cookies + DM_UDEV_* flags as in Debian's libdevmapper); run/lock dirs as
-# Debian configures them; nothing that would need more libraries.
+# udev sync on (dm cookies + DM_UDEV_* flags as in Debian's libdevmapper1.02.1); device node
+# owner/mode and run/lock dirs as Debian's debian/rules sets them; nothing that would need
+# more libraries (the lvm tools themselves are not built).
 DM_OPTS="--enable-static_link --enable-udev_sync --disable-udev_rules --disable-selinux
  --disable-readline --disable-blkid_wiping --disable-nls --disable-dmeventd --disable-cmdlib
- --with-udev-prefix=/ --with-default-dm-run-dir=/run --with-default-run-dir=/run/lvm
- --with-default-locking-dir=/run/lock/lvm --with-thin=none --with-cache=none"
-DM_STAMP="lvm2 $LVM2_VER | $DM_OPTS"
+ --disable-systemd-journal --disable-app-machineid
+ --with-device-uid=0 --with-device-gid=6 --with-device-mode=0660 --with-udev-prefix=/
+ --with-default-pid-dir=/run --with-default-run-dir=/run/lvm --with-default-locking-dir=/run/lock/lvm
+ --with-thin=none --with-cache=none CFLAGS=-O2"
+DM_STAMP="recipe $RECIPE | lvm2 $LVM2_VER | $DM_OPTS"
 if ! stamp_ok dm "$DM_STAMP" || [ ! -f "$PREFIX/lib/libdevmapper.a" ]; then
-	t=$(date +%s)
+	step_start
 	rm -f "$BUILD_DIR/.stamp-cryptsetup"
 	: >"$LOGDIR/lvm2.log"
 	say "building libdevmapper.a from lvm2 $LVM2_VER"
 	S=$SRC/lvm2
 	extract lvm2 "$S"
 	# shellcheck disable=SC2086
-	(cd "$S" && run lvm2 ./configure --prefix="$PREFIX" --libdir="$PREFIX/lib" $DM_OPTS \
-		PKG_CONFIG="pkg-config --static" CFLAGS="-O2 -g")
-	run lvm2 make -C "$S/libdm" -j "$JOBS"
+	(cd "$S" && run lvm2 ./configure --prefix="$PREFIX" --libdir="$PREFIX/lib" $DM_OPTS LDFLAGS="-L$PREFIX/lib" \
+		PKG_CONFIG="pkg-config --static")
+	# Only the static library (not libdevmapper.so, not dmsetup).
+	run lvm2 make -C "$S/libdm" -j "$JOBS" ioctl/libdevmapper.a
 	run lvm2 make -C "$S/libdm" install_static install_include install_pkgconfig
 	stamp_set dm "$DM_STAMP"
-	say "libdevmapper.a done in $(elapsed "$t")"
+	step_end libdevmapper.a
 fi
 
 # ---------------------------------------------------------------- libcryptsetup.a
@@ -223,10 +307,10 @@ CS_OPTS="--enable-static --disable-shared --with-crypto_backend=gcrypt --enable-
  --enable-blkid --enable-udev --disable-cryptsetup --disable-veritysetup --disable-integritysetup
  --disable-ssh-token --disable-external-tokens --disable-nls
  --disable-selinux --disable-asciidoc --disable-fips --disable-static-cryptsetup
- --with-default-luks-format=LUKS2"
-CS_STAMP="cryptsetup $CRYPTSETUP_VER | $CS_OPTS"
+ --with-default-luks-format=LUKS2 --disable-dependency-tracking CFLAGS=-O2"
+CS_STAMP="recipe $RECIPE | cryptsetup $CRYPTSETUP_VER | $CS_OPTS"
 if ! stamp_ok cryptsetup "$CS_STAMP" || [ ! -f "$PREFIX/lib/libcryptsetup.a" ]; then
-	t=$(date +%s)
+	step_start
 	: >"$LOGDIR/cryptsetup.log"
 	say "building libcryptsetup.a from cryptsetup $CRYPTSETUP_VER"
 	S=$SRC/cryptsetup
@@ -237,11 +321,12 @@ if ! stamp_ok cryptsetup "$CS_STAMP" || [ ! -f "$PREFIX/lib/libcryptsetup.a" ]; 
 	# shellcheck disable=SC2086
 	(cd "$S" && run cryptsetup ./configure --prefix="$PREFIX" --libdir="$PREFIX/lib" \
 		--with-tmpfilesdir="$PREFIX/lib/tmpfiles.d" $CS_OPTS \
-		PKG_CONFIG="pkg-config --static" CFLAGS="-O2 -g")
-	run cryptsetup make -C "$S" -j "$JOBS"
-	run cryptsetup make -C "$S" install
+		PKG_CONFIG="pkg-config --static")
+	run cryptsetup make -C "$S" -j "$JOBS" libcryptsetup.la
+	run cryptsetup make -C "$S" install-libLTLIBRARIES install-includeHEADERS install-pkgconfigDATA
+	rm -f "$PREFIX/lib/libcryptsetup.la"
 	stamp_set cryptsetup "$CS_STAMP"
-	say "libcryptsetup.a done in $(elapsed "$t")"
+	step_end libcryptsetup.a
 fi
 
 # ---------------------------------------------------------------- versions
@@ -256,4 +341,5 @@ fi
 } >"$BUILD_DIR/VERSIONS.tmp"
 mv "$BUILD_DIR/VERSIONS.tmp" "$BUILD_DIR/VERSIONS"
 sed 's/^/static-deps: /' "$BUILD_DIR/VERSIONS"
-say "prefix $PREFIX ready ($(elapsed "$T0"))"
+times >"$LOGDIR/.times"
+say "prefix $PREFIX ready; this run took $(( $(date +%s) - T0 ))s (CPU $(cpu_read)s)"
