@@ -46,6 +46,8 @@ else
 	# Streams its table as it goes; the closing line carries the counts.
 	out=$(make --no-print-directory qemu-test 2>&1 | tee -a /dev/stderr); rc=${PIPESTATUS[0]}
 	count "QEMU scenarios" "$rc" "$out" 2>/dev/null
+	out=$(make --no-print-directory ade-test 2>&1 | tee -a /dev/stderr); rc=${PIPESTATUS[0]}
+	count "QEMU scenarios: Azure Disk Encryption layouts" "$rc" "$out" 2>/dev/null
 fi
 echo "$passed passed, $failed failed"
 [ "$failed" = 0 ]
