@@ -9,6 +9,7 @@
 #   root-token-multi.img  + token naming LinuxPassPhraseFileName_1_0
 #   root-tok-*.img        + a token bek-unlock must refuse (int, dotdot, slash, 2slots, big)
 #   root-argon.img        keyslot 1 re-added as argon2id, 1 GiB (more than the 512 MiB guest)
+#   root-argon-notoken.img  the same without a token
 #   data-token.img        LUKS2 data volume: keyslot 0 = pass0, keyslot 1 = data.key,
 #                         token naming LinuxPassPhraseFileName_1_0
 #   bek-*.img             disks labelled "BEK VOLUME" (VFAT unless said otherwise):
@@ -81,6 +82,7 @@ build_argon() {  # keyslot 1 (the ADE key) needs 1 GiB to derive; keyslot 0 stay
     cryptsetup luksKillSlot --batch-mode --disable-locks --key-file "$out/pass0" "$img" 1
     cryptsetup luksAddKey --disable-locks --pbkdf argon2id --pbkdf-memory 1048576 \
         --pbkdf-force-iterations 4 --new-key-slot 1 --key-file "$out/pass0" "$img" "$out/ade.key"
+    cp "$img" "$out/root-argon-notoken.img"   # no token: every keyslot is a candidate
     # After luksKillSlot: killing a keyslot also drops it from the tokens that name it.
     printf '%s' "$(token "\"$KEY\"")" | cryptsetup token import --disable-locks --json-file - "$img"
 }
