@@ -58,7 +58,7 @@ $(BUILD)/bek-unlock: $(if $(filter 1,$(STATIC)),$(STATIC_BIN),$(SHARED_BIN)) $(B
 	@if [ "$(STATIC)" = 1 ]; then sed 's/^\(# \)*/bek-unlock: static, from /' $(STATIC_DIR)/VERSIONS | grep -v ':$$'; fi
 
 install: $(BUILD)/bek-unlock
-	install -D -m 0755 $(BUILD)/bek-unlock $(DESTDIR)$(SBINDIR)/bek-unlock
+	install -D -s -m 0755 $(BUILD)/bek-unlock $(DESTDIR)$(SBINDIR)/bek-unlock
 	install -D -m 0755 modules.d/91bek-unlock/module-setup.sh $(DESTDIR)$(MODDIR)/module-setup.sh
 	install -D -m 0644 hook/bek-unlock.service $(DESTDIR)$(MODDIR)/bek-unlock.service
 	install -D -m 0644 hook/91-bek-unlock.conf $(DESTDIR)$(DRACUTDIR)/dracut.conf.d/91-bek-unlock.conf

@@ -30,7 +30,7 @@ $(ADE_DIR)/initrd-%.img: qemu/initramfs.sh $(QEMU_KVER) build/stage/.stamp $(ADE
 	BEK_UNLOCK_CRYPTTAB=$(abspath $(ADE_IMG)/crypttab-$*.bek) \
 	BEK_UNLOCK_SYSROOT=$(abspath $(ADE_IMG)/sysroot-$*) \
 	BEK_QEMU_DRACUT_ARGS="$(ADE_DRACUT_$*) --include $(abspath $(ADE_IMG)/crypttab-$*) /etc/crypttab" \
-	qemu/initramfs.sh $@ $(QEMU_DIR)/kernel $(QEMU_BEK_MOD) build/bek-unlock
+	qemu/initramfs.sh $@ $(QEMU_DIR)/kernel $(QEMU_BEK_MOD) build/stage/usr/sbin/bek-unlock
 
 ade-test: $(ADE_IMAGES) $(ADE_INITRDS)
 	$(QEMU_PY) qemu/ade_scenarios.py --initrd-dir $(ADE_DIR) $(ADE_SCENARIOS)

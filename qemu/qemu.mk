@@ -42,7 +42,7 @@ $(QEMU_BASE): qemu/initramfs.sh $(QEMU_KVER)
 
 # build/stage/.stamp (top Makefile's "stage") covers the binary, the module and its unit.
 $(QEMU_BEK): qemu/initramfs.sh $(QEMU_KVER) build/stage/.stamp
-	qemu/initramfs.sh $@ $(QEMU_DIR)/kernel $(QEMU_BEK_MOD) build/bek-unlock
+	qemu/initramfs.sh $@ $(QEMU_DIR)/kernel $(QEMU_BEK_MOD) build/stage/usr/sbin/bek-unlock
 
 qemu-test: $(QEMU_IMAGES) $(QEMU_BASE) $(QEMU_INITRD)
 	$(QEMU_RUN) $(SCENARIOS)
