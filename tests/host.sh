@@ -2,26 +2,14 @@
 # Host-side end-to-end tests of the subcommands that run on a live system
 # (enroll, inspect) against LUKS image files. No device-mapper needed.
 # Usage: tests/host.sh BINARY [WRAPPER...]   e.g. tests/host.sh build/bek-unlock valgrind -q
-# A check's pattern is matched against the whole output (".*" spans lines).
 # Prints one line per check and ends with "N passed, N failed".
 set -u
 bin=$(readlink -f "$1"); shift
 wrap=("$@")
 work=$(mktemp -d /tmp/bek-host.XXXXXX)
 trap 'rm -rf "$work"' EXIT
-pass=0 fail=0
-
-run() { "${wrap[@]}" "$bin" "$@"; }
-check() {  # check NAME EXPECTED_RC PATTERN -- CMD...: rc and output must match
-	local name=$1 want=$2 pattern=$3 out rc
-	shift 4
-	out=$("$@" 2>&1); rc=$?
-	if [ "$rc" = "$want" ] && grep -qzE -- "$pattern" <<<"$out"; then
-		pass=$((pass + 1)); echo "PASS $name"
-	else
-		fail=$((fail + 1)); echo "FAIL $name (rc $rc, want $want; /$pattern/ in:)"; sed 's/^/    /' <<<"$out"
-	fi
-}
+# shellcheck source=tests/lib.sh
+. "$(dirname "$0")/lib.sh"
 
 cs() { cryptsetup --batch-mode --disable-locks --pbkdf pbkdf2 --pbkdf-force-iterations 1000 "$@"; }
 img=$work/luks2.img
@@ -77,5 +65,4 @@ check "inspect: detached header missing" 1 "Failed to read a LUKS header on .*no
 check "--help lists the subcommands" 0 "enroll DEVICE --key-file NAME" -- run --help
 check "unknown subcommand" 1 "Usage" -- run frobnicate
 
-echo "$pass passed, $fail failed"
-[ "$fail" = 0 ]
+finish

@@ -5,29 +5,17 @@
 # secret show" prints them. No device-mapper needed: --open is only tried with a wrong
 # passphrase, and must then either map nothing or say that device-mapper is missing.
 # Usage: tests/recover.sh BINARY [WRAPPER...]   e.g. tests/recover.sh build/bek-unlock valgrind -q
-# A check's pattern is matched against the whole output (".*" spans lines; "^" and "$"
-# are its start and end). Prints one line per check and ends with "N passed, N failed".
+# Prints one line per check and ends with "N passed, N failed".
 set -u
 bin=$(readlink -f "$1"); shift
 wrap=("$@")
 work=$(mktemp -d /tmp/bek-recover.XXXXXX)
 trap 'rm -rf "$work"' EXIT
-pass=0 fail=0
 one_line='[^[:cntrl:]]*'   # no newline
 nl=$'\n'
-
-run() { "${wrap[@]}" "$bin" "$@"; }
-check() {  # check NAME EXPECTED_RC PATTERN -- CMD...: rc and output must match
-	local name=$1 want=$2 pattern=$3 out rc
-	shift 4
-	out=$("$@" 2>&1); rc=$?
-	printf '%s\n' "$out" >>"$work/all-output"
-	if [ "$rc" = "$want" ] && printf '%s' "$out" | grep -qzE -- "$pattern"; then
-		pass=$((pass + 1)); echo "PASS $name"
-	else
-		fail=$((fail + 1)); echo "FAIL $name (rc $rc, want $want; /$pattern/ in:)"; sed 's/^/    /' <<<"$out"
-	fi
-}
+CHECK_LOG=$work/all-output
+# shellcheck source=tests/lib.sh
+. "$(dirname "$0")/lib.sh"
 ok() {  # ok NAME CMD...: the command must succeed
 	local name=$1
 	shift
@@ -238,5 +226,4 @@ else
 	fail=$((fail + 1)); echo "FAIL the secret never appears in any output"
 fi
 
-echo "$pass passed, $fail failed"
-[ "$fail" = 0 ]
+finish

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../b64_reference.h"
 #include "kvsecret.h"
 
 static void one_line(const char *why)
@@ -20,23 +21,6 @@ static void printable(const char *s)
 		assert(*s >= 0x20 && *s <= 0x7e);
 }
 
-/* Re-encodes out[0..n) as base64url without padding. */
-static size_t encode(const unsigned char *in, size_t len, char *dst)
-{
-	static const char abc[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-	size_t o = 0;
-	for (size_t i = 0; i < len; i += 3) {
-		uint32_t v = (uint32_t)in[i] << 16 | (i + 1 < len ? (uint32_t)in[i + 1] << 8 : 0) |
-			     (i + 2 < len ? in[i + 2] : 0);
-		dst[o++] = abc[v >> 18 & 63];
-		dst[o++] = abc[v >> 12 & 63];
-		if (i + 1 < len)
-			dst[o++] = abc[v >> 6 & 63];
-		if (i + 2 < len)
-			dst[o++] = abc[v & 63];
-	}
-	return o;
-}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -50,7 +34,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	why[0] = '\0';
 	if (bek_b64_decode(text, size, out, bek_b64_decoded_max(size), &n, why) == 0) {
 		char *enc = malloc(n / 3 * 4 + 4), *norm = malloc(size + 1);
-		size_t e = encode(out, n, enc), m = 0;
+		size_t e = b64_reference(out, n, enc, 1, 0), m = 0;
 		for (size_t i = 0; i < size; i++) {
 			char c = text[i] == '+' ? '-' : text[i] == '/' ? '_' : text[i];
 			if (c != '=' && c != ' ' && c != '\t' && c != '\r' && c != '\n')
