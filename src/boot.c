@@ -37,6 +37,7 @@ struct volume {
 	bool open;
 	bool failed;               /* nothing more can be done (no usable header) */
 	bool merged;               /* an rd.luks.uuid= name for a crypttab volume: not separate */
+	bool discovered;           /* found by its token, named nowhere */
 	dev_t devnum;
 	char node[NODE_MAX];
 	int header_fd;             /* memory copy of a detached header read at boot, or -1 */
@@ -197,7 +198,7 @@ static void refresh_header_copy(const struct volume *v)
 		ok = false;
 	if (ok && rename(tmp, path) == 0)
 		return;
-	bek_log_errno(LOG_WARNING, errno, "Failed to refresh %s (the prompt would use the build-time copy): %m", path);
+	bek_log_errno(LOG_WARNING, errno, "Failed to refresh %s for the passphrase prompt: %m", path);
 	unlink(tmp);
 }
 
@@ -275,8 +276,11 @@ static void add_volume(struct boot *b, const char *node, dev_t devnum)
 	struct volume *v = find_volume(b, plan.uuid, devnum);
 	if (v && v->seen)
 		return;    /* a second path to a known volume */
-	if (!v && !(v = new_volume(b, node)))
-		return;
+	if (!v) {
+		if (!(v = new_volume(b, node)))
+			return;
+		v->discovered = true;
+	}
 	v->seen = true;
 	v->devnum = devnum;
 	snprintf(v->node, sizeof(v->node), "%s", node);
@@ -392,6 +396,13 @@ static bool on_batch(void *ud, bool settled)
 	return settled && (b->n_vols == 0 || hopeless);
 }
 
+/* Who takes over: systemd-cryptsetup asks only for the volumes it was told about. */
+static const char *fallback(const struct volume *v)
+{
+	return v->discovered ? "the system (no rd.luks.uuid= or crypttab names it: there may be no prompt)"
+			     : "the passphrase prompt";
+}
+
 static int report_outcome(const struct boot *b, bool timed_out)
 {
 	int rc = BEK_EXIT_OK;
@@ -406,20 +417,21 @@ static int report_outcome(const struct boot *b, bool timed_out)
 		if (v->open || v->merged)
 			continue;
 		if (!v->seen) {
-			bek_log(LOG_ERR, "%s: LUKS device %s%s did not appear within %u s; leaving it to the passphrase prompt",
-				v->plan.name, v->entry ? "" : "UUID=", v->entry ? v->entry->source : v->plan.uuid, s);
+			bek_log(LOG_ERR, "%s: LUKS device %s%s did not appear within %u s; leaving it to %s",
+				v->plan.name, v->entry ? "" : "UUID=", v->entry ? v->entry->source : v->plan.uuid, s,
+				fallback(v));
 			rc = rc ? rc : BEK_EXIT_NOT_UNLOCKED;
 		} else if (v->failed || !v->planned) {
-			bek_log(LOG_ERR, "%s not unlocked: %s; leaving it to the passphrase prompt", v->plan.name,
-				v->reason[0] ? v->reason : "its LUKS header could not be read in time");
+			bek_log(LOG_ERR, "%s not unlocked: %s; leaving it to %s", v->plan.name,
+				v->reason[0] ? v->reason : "its LUKS header could not be read in time", fallback(v));
 			rc = rc ? rc : BEK_EXIT_NOT_UNLOCKED;
 		} else if (!has_bek_disk(b, v)) {
-			bek_log(LOG_ERR, "no BEK disk labelled \"%s\" appeared within %u s; leaving %s to the passphrase prompt",
-				v->plan.label, s, v->plan.name);
+			bek_log(LOG_ERR, "no BEK disk labelled \"%s\" appeared within %u s; leaving %s to %s",
+				v->plan.label, s, v->plan.name, fallback(v));
 			rc = BEK_EXIT_NO_BEK;
 		} else {
-			bek_log(LOG_ERR, "%s not unlocked%s: %s; leaving it to the passphrase prompt",
-				v->plan.name, timed_out ? "" : " (no other BEK disk)", v->reason);
+			bek_log(LOG_ERR, "%s not unlocked%s: %s; leaving it to %s",
+				v->plan.name, timed_out ? "" : " (no other BEK disk)", v->reason, fallback(v));
 			rc = rc ? rc : BEK_EXIT_NOT_UNLOCKED;
 		}
 	}
