@@ -55,6 +55,7 @@ $(BUILD)/link-mode: FORCE
 $(BUILD)/bek-unlock: $(if $(filter 1,$(STATIC)),$(STATIC_BIN),$(SHARED_BIN)) $(BUILD)/link-mode
 	cp $< $@
 	@file $@ | sed 's/^[^:]*: /bek-unlock: /'
+	@ldd $@ 2>&1 | sed 's/^[[:space:]]*/bek-unlock: ldd: /' | head -3 || true
 	@if [ "$(STATIC)" = 1 ]; then sed 's/^\(# \)*/bek-unlock: static, from /' $(STATIC_DIR)/VERSIONS | grep -v ':$$'; fi
 
 install: $(BUILD)/bek-unlock
