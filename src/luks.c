@@ -129,14 +129,23 @@ static int activate(struct crypt_device *cd, const char *name, int keyslot, cons
 }
 
 /* Like CRYPT_ANY_SLOT (one key derivation per keyslot in use), skipping keyslots whose
- * key derivation cannot fit in memory. */
+ * key derivation cannot fit in memory; *skipped is the first one skipped, or -1. */
 static int activate_any(struct crypt_device *cd, const char *name, const struct bek_secret *key,
-			uint32_t flags, long avail_kb, unsigned *need_mib)
+			uint32_t flags, long avail_kb, unsigned *need_mib, int *skipped)
 {
 	int r = -ENOMEM;
+	*skipped = -1;
 	for (int slot = 0; slot <= BEK_KEYSLOT_MAX; slot++) {
-		if (!keyslot_in_use(cd, slot) || !fits_memory(cd, slot, avail_kb, need_mib))
+		unsigned need = 0;
+		if (!keyslot_in_use(cd, slot))
 			continue;
+		if (!fits_memory(cd, slot, avail_kb, &need)) {
+			if (*skipped < 0) {
+				*skipped = slot;
+				*need_mib = need;
+			}
+			continue;
+		}
 		r = activate(cd, name, slot, key, flags);
 		if (r != -EPERM)
 			return r;
@@ -149,6 +158,7 @@ int bek_luks_unlock(const char *device, const char *header, const char *name, in
 {
 	struct crypt_device *cd;
 	unsigned need_mib = 0;
+	int skipped = -1;
 	long avail_kb = mem_available_kb();
 	uint32_t flags = discard ? CRYPT_ACTIVATE_ALLOW_DISCARDS : 0;
 	int r = load_detached(device, header, CRYPT_LUKS, &cd);
@@ -157,7 +167,7 @@ int bek_luks_unlock(const char *device, const char *header, const char *name, in
 		return r;
 	}
 	if (keyslot < 0)
-		r = activate_any(cd, name, key, flags, avail_kb, &need_mib);
+		r = activate_any(cd, name, key, flags, avail_kb, &need_mib, &skipped);
 	else if (fits_memory(cd, keyslot, avail_kb, &need_mib))
 		r = activate(cd, name, keyslot, key, flags);
 	else
@@ -167,6 +177,9 @@ int bek_luks_unlock(const char *device, const char *header, const char *name, in
 		return r;
 	if (r == -EPERM && keyslot >= 0)
 		snprintf(why, BEK_REASON_MAX, "key rejected by keyslot %d", keyslot);
+	else if (r == -EPERM && skipped >= 0)
+		snprintf(why, BEK_REASON_MAX, "key rejected by every keyslot tried; keyslot %d not tried: not enough memory "
+			 "for the key derivation (needs %u MiB, %ld MiB available)", skipped, need_mib, avail_kb / 1024);
 	else if (r == -EPERM)
 		snprintf(why, BEK_REASON_MAX, "key rejected by every keyslot");
 	else if (r == -ENOMEM)

@@ -8,7 +8,7 @@
 #include "secret.h"
 #include "token.h"
 
-#define BEK_REASON_MAX 160
+#define BEK_REASON_MAX 256
 
 struct bek_luks_info {
 	char uuid[40];
