@@ -99,17 +99,6 @@ static int parse_label(const char *v, char out[BEK_LABEL_MAX + 1])
 	return 0;
 }
 
-static bool valid_dm_name(const char *name)
-{
-	size_t len = strlen(name);
-	if (len == 0 || len > BEK_NAME_MAX || strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
-		return false;
-	for (const char *p = name; *p; p++)
-		if (*p == '/' || (unsigned char)*p <= 0x20 || (unsigned char)*p >= 0x7f)
-			return false;
-	return true;
-}
-
 /* Adds or updates a target; name NULL keeps an existing name or uses luks-<uuid>. */
 static const char *add_target(struct bek_config *cfg, const char *uuid, const char *name)
 {
@@ -149,8 +138,9 @@ static const char *apply_luks_name(struct bek_config *cfg, const char *v)
 	const char *eq = strchr(v, '=');
 	if (!eq || bek_uuid_canonical(v, (size_t)(eq - v), uuid) < 0)
 		return "expected UUID=NAME";
-	if (!valid_dm_name(eq + 1))
-		return "mapping name must be 1-127 printable characters without '/' or spaces";
+	const char *why = bek_mapname_check(eq + 1);
+	if (why)
+		return why;
 	return add_target(cfg, uuid, eq + 1);
 }
 

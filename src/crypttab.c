@@ -13,14 +13,6 @@ static int fail(const char **why, const char *reason)
 	return -EINVAL;
 }
 
-static bool printable(const char *s)
-{
-	for (; *s; s++)
-		if ((unsigned char)*s <= 0x20 || *s == 0x7f)
-			return false;
-	return true;
-}
-
 /* UUID=, PARTUUID=, LABEL= or a /dev path, turned into the /dev path udev links. */
 static int parse_source(const char *v, char out[BEK_PATH_MAX + 1])
 {
@@ -109,7 +101,7 @@ int bek_crypttab_parse_line(const char *line, struct bek_crypttab_entry *e, cons
 		return 0;
 	if (n < 3)
 		return fail(why, "fewer than three fields");
-	if (strlen(field[0]) > BEK_NAME_MAX || !printable(field[0]) || strchr(field[0], '/'))
+	if (bek_mapname_check(field[0]))
 		return fail(why, "name is not a valid mapping name");
 	snprintf(e->name, sizeof(e->name), "%s", field[0]);
 	if (parse_source(field[1], e->source) < 0)

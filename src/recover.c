@@ -17,6 +17,7 @@
 
 #include "boot.h"
 #include "cmdline.h"
+#include "keyname.h"
 #include "kvsecret.h"
 #include "log.h"
 #include "secret.h"
@@ -43,19 +44,6 @@ static const char *shown(const char *path)
 			return path;
 	}
 	return upper && lower && digit ? "(a name that looks like a base64 value: not shown)" : path;
-}
-
-/* NULL when name can be a device-mapper name, otherwise why not. */
-static const char *mapping_name_check(const char *name)
-{
-	if (!name[0] || strlen(name) > BEK_NAME_MAX)
-		return "expected 1-127 bytes";
-	if (strchr(name, '/') || strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
-		return "contains '/' or is '.' or '..'";
-	for (const char *p = name; *p; p++)
-		if ((unsigned char)*p <= 0x20 || (unsigned char)*p == 0x7f)
-			return "contains a space or a control character";
-	return NULL;
 }
 
 static int usage_error(const char *what)
@@ -415,7 +403,7 @@ int bek_recover(int argc, char **argv)
 				     "use --secret-file FILE or standard input)");
 	if (o.open) {
 		o.name = argv[optind];
-		const char *why = mapping_name_check(o.name);
+		const char *why = bek_mapname_check(o.name);
 		if (why)
 			return bek_log(LOG_ERR, "Refusing the mapping name: %s", why), BEK_EXIT_ERROR;
 	}

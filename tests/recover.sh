@@ -208,7 +208,7 @@ check "luks1 detached header: a wrong value" 3 "rejected by every keyslot of $wo
 check "usage: nothing to do" 1 "nothing to do: give --check, --open or --write-key-file.*Usage" -- run recover <"$work/bare"
 check "usage: --check with --open" 1 "exclude each other" -- run recover --check "$img" --open "$img" x <"$work/bare"
 check "usage: --open needs NAME" 1 "--open needs DEVICE and NAME" -- run recover --open "$img" <"$work/bare"
-check "usage: a bad mapping name" 1 "Refusing the mapping name: contains '/'" -- run recover --open "$img" a/b <"$work/bare"
+check "usage: a bad mapping name" 1 "Refusing the mapping name: mapping name must be printable ASCII without '/'" -- run recover --open "$img" a/b <"$work/bare"
 check "usage: --show-wrapped without --describe" 1 "--show-wrapped goes with --describe" -- run recover --check "$img" --show-wrapped
 check "usage: --describe alone" 1 "--describe takes no other option" -- run recover --describe "$work/secret.json" --check "$img"
 check "--help lists recover" 0 "recover --describe FILE" -- run --help

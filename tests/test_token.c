@@ -1,4 +1,4 @@
-/* Unit tests: bek token parsing and formatting (src/token.c) and key file names (src/keyname.c). */
+/* Unit tests: bek token parsing and formatting (src/token.c), key file and mapping names (src/keyname.c). */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -149,11 +149,34 @@ static void keynames(void **state)
 	assert_non_null(bek_keyname_check("nl\n"));
 }
 
+static void mapnames(void **state)
+{
+	(void)state;
+	char big[200];
+	assert_null(bek_mapname_check("osencrypt"));
+	assert_null(bek_mapname_check("luks-0a1b2c3d-4e5f-6789-abcd-ef0123456789"));
+	assert_null(bek_mapname_check("rootvg-rootlv"));
+	assert_non_null(bek_mapname_check(""));
+	assert_non_null(bek_mapname_check("."));
+	assert_non_null(bek_mapname_check(".."));
+	assert_non_null(bek_mapname_check("a/b"));
+	assert_non_null(bek_mapname_check("a b"));
+	assert_non_null(bek_mapname_check("tab\t"));
+	assert_non_null(bek_mapname_check("caf\xc3\xa9"));
+	memset(big, 'n', sizeof(big));
+	big[127] = '\0';
+	assert_null(bek_mapname_check(big));
+	big[127] = 'n';
+	big[128] = '\0';
+	assert_non_null(bek_mapname_check(big));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(valid), cmocka_unit_test(bad_json), cmocka_unit_test(bad_fields),
 		cmocka_unit_test(sizes), cmocka_unit_test(roundtrip), cmocka_unit_test(keynames),
+		cmocka_unit_test(mapnames),
 	};
 	return cmocka_run_group_tests_name("token", tests, NULL, NULL);
 }
