@@ -8,7 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <linux/openat2.h>
-#include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/syscall.h>
 #include <sys/stat.h>
@@ -146,30 +145,28 @@ int bek_read_key(const char *devnode, const char *fstype, const char *key_file,
 	return r;
 }
 
-static int copy_to_memfd(int fd, off_t size, const char **why)
+static int copy_fd(int in, int out, off_t size, const char **why)
 {
 	char buf[65536];
-	int mfd = memfd_create("bek-unlock-luks-header", MFD_CLOEXEC);
-	if (mfd < 0) {
-		*why = "cannot create a memory file for the header";
-		return -errno;
-	}
 	for (off_t done = 0; done < size;) {
-		ssize_t k = read(fd, buf, sizeof(buf));
+		ssize_t k = read(in, buf, sizeof(buf));
 		if (k < 0 && errno == EINTR)
 			continue;
-		if (k <= 0 || write(mfd, buf, (size_t)k) != k) {
-			int r = k < 0 ? -errno : -EIO;
-			*why = "cannot copy the header";
-			close(mfd);
-			return r;
+		if (k <= 0) {
+			*why = "cannot read the header file";
+			return k < 0 ? -errno : -EIO;   /* 0: it shrank under us */
+		}
+		ssize_t w = write(out, buf, (size_t)k);
+		if (w != k) {
+			*why = "cannot write the header copy";
+			return w < 0 ? -errno : -ENOSPC;
 		}
 		done += k;
 	}
-	return mfd;
+	return 0;
 }
 
-int bek_read_header(const char *devnode, const char *fstype, const char *path, const char **why)
+int bek_read_header(const char *devnode, const char *fstype, const char *path, int out, const char **why)
 {
 	struct private_mount m;
 	struct stat st;
@@ -193,7 +190,7 @@ int bek_read_header(const char *devnode, const char *fstype, const char *path, c
 		r = -EINVAL;
 		*why = "header file is not a regular file of 4 KiB to 64 MiB";
 	} else {
-		r = copy_to_memfd(fd, st.st_size, why);
+		r = copy_fd(fd, out, st.st_size, why);
 	}
 	if (fd >= 0)
 		close(fd);

@@ -29,8 +29,8 @@ int bek_read_key(const char *devnode, const char *fstype, const char *key_file,
 #define BEK_HEADER_SIZE_MAX (64u * 1024 * 1024)
 
 /* Mounts devnode read-only like bek_read_key, copies the detached LUKS header at
- * path (relative, no symbolic links followed) into a sealed memory file and
- * unmounts. Returns the memory file's descriptor or a negative errno with why set. */
-int bek_read_header(const char *devnode, const char *fstype, const char *path, const char **why);
+ * path (relative, no symbolic links followed) to the file open at out, and unmounts.
+ * Returns 0 or a negative errno with why set. */
+int bek_read_header(const char *devnode, const char *fstype, const char *path, int out, const char **why);
 
 #endif

@@ -40,7 +40,6 @@ struct volume {
 	bool discovered;           /* found by its token, named nowhere */
 	dev_t devnum;
 	char node[NODE_MAX];
-	int header_fd;             /* memory copy of a detached header read at boot, or -1 */
 	char header[sizeof(HEADER_COPY_DIR) + BEK_NAME_MAX + 1];  /* "" when on the device */
 	struct bek_plan plan;
 	dev_t tried[MAX_FS];       /* BEK disks already tried: no retry storm */
@@ -80,7 +79,6 @@ static struct volume *new_volume(struct boot *b, const char *what)
 		return NULL;
 	}
 	struct volume *v = &b->vols[b->n_vols++];
-	v->header_fd = -1;
 	snprintf(v->plan.label, sizeof(v->plan.label), "%s", b->cfg->label);
 	return v;
 }
@@ -181,25 +179,34 @@ static void use_header_copy(struct boot *b, struct volume *v, const char *why)
 	plan_volume(b, v);
 }
 
-/* Replaces the image's copy of a detached header with the one just read from /boot, so
- * that systemd-cryptsetup (whose crypttab the module points at the copy) prompts with
- * the current header if bek-unlock cannot unlock. */
-static void refresh_header_copy(const struct volume *v)
+/* Reads the detached header from f (/boot) over the image's copy, which is then what
+ * both bek-unlock and systemd-cryptsetup use (the module points the image's crypttab at
+ * it), so that the passphrase prompt, if it comes, has the current header too. The copy
+ * is replaced only by a complete read. */
+static int read_header_into_copy(struct volume *v, const struct fs *f, char reason[BEK_REASON_MAX])
 {
-	char path[sizeof(v->header)], tmp[sizeof(v->header) + 8];
-	char buf[65536];
-	snprintf(path, sizeof(path), "%s%s", HEADER_COPY_DIR, v->entry->name);
-	snprintf(tmp, sizeof(tmp), "%s.new", path);
+	char tmp[sizeof(v->header) + 8];
+	const char *why = "cannot write the copy in the initramfs";
+	int r;
+
+	snprintf(v->header, sizeof(v->header), "%s%s", HEADER_COPY_DIR, v->entry->name);
+	snprintf(tmp, sizeof(tmp), "%s.new", v->header);
+	(void)mkdir(HEADER_COPY_DIR, 0700);
 	int out = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
-	bool ok = out >= 0 && lseek(v->header_fd, 0, SEEK_SET) == 0;
-	for (ssize_t k; ok && (k = read(v->header_fd, buf, sizeof(buf))) != 0;)
-		ok = k > 0 && write(out, buf, (size_t)k) == k;
-	if (out >= 0 && close(out) < 0)
-		ok = false;
-	if (ok && rename(tmp, path) == 0)
-		return;
-	bek_log_errno(LOG_WARNING, errno, "Failed to refresh %s for the passphrase prompt: %m", path);
-	unlink(tmp);
+	if (out < 0)
+		r = -errno;
+	else
+		r = bek_read_header(f->node, f->fstype, v->entry->header_path, out, &why);
+	if (out >= 0 && close(out) < 0 && r == 0)
+		r = -errno;
+	if (r == 0 && rename(tmp, v->header) < 0)
+		r = -errno;
+	if (r < 0) {
+		unlink(tmp);
+		v->header[0] = '\0';
+		snprintf(reason, BEK_REASON_MAX, "(%s on %s: %s)", why, f->node, strerror(-r));
+	}
+	return r;
 }
 
 /* Reads the detached header from the filesystem that holds it (/boot), when present. */
@@ -216,20 +223,15 @@ static void fetch_header(struct boot *b, struct volume *v)
 		const struct fs *f = &b->fs[i];
 		if (strcmp(f->uuid, e->header_fs) != 0)
 			continue;
-		const char *why = NULL;
-		int fd = bek_read_header(f->node, f->fstype, e->header_path, &why);
-		if (fd < 0) {
-			char reason[BEK_REASON_MAX];
-			snprintf(reason, sizeof(reason), "(%s on %s: %s)", why, f->node, strerror(-fd));
+		char reason[BEK_REASON_MAX];
+		int r = read_header_into_copy(v, f, reason);
+		if (r < 0) {
 			use_header_copy(b, v, reason);
 			return;
 		}
-		v->header_fd = fd;
-		snprintf(v->header, sizeof(v->header), "/proc/self/fd/%d", fd);
 		v->header_pending = false;
 		bek_log(LOG_NOTICE, "%s: read LUKS header %s from %s (UUID=%s) at boot", v->plan.name,
 			e->header, f->node, f->uuid);
-		refresh_header_copy(v);
 		plan_volume(b, v);
 		return;
 	}
@@ -465,9 +467,6 @@ int bek_boot(const struct bek_config *cfg, const struct bek_crypttab_entry *entr
 		return bek_log_errno(LOG_ERR, r, "Failed to make mounts private: %m"), BEK_EXIT_ERROR;
 	bek_luks_quiet();
 	r = bek_wait_run(cfg->timeout_s * 1000u, &ops, &b);
-	for (size_t i = 0; i < b.n_vols; i++)
-		if (b.vols[i].header_fd >= 0)
-			close(b.vols[i].header_fd);
 	if (r < 0 && r != -ETIMEDOUT)
 		return BEK_EXIT_ERROR;
 	return report_outcome(&b, r == -ETIMEDOUT);
