@@ -5,13 +5,15 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "keyname.h"
+
 #define BEK_DEFAULT_LABEL "BEK VOLUME"
 #define BEK_DEFAULT_KEYFILE "LinuxPassPhraseFileName"
 #define BEK_DEFAULT_TIMEOUT_S 30u
 #define BEK_MAX_TIMEOUT_S 600u
 #define BEK_MAX_TARGETS 16
 #define BEK_UUID_LEN 36
-#define BEK_NAME_MAX 127   /* device-mapper names are below 128 bytes */
+#define BEK_NAME_MAX BEK_MAPNAME_MAX
 #define BEK_LABEL_MAX 255
 
 struct bek_target {
