@@ -15,7 +15,7 @@ PKG_LIBS   = $(shell pkg-config --libs $(PKGS))
 PURE_SRC := src/cmdline.c src/keyname.c src/token.c src/crypttab.c src/plan.c src/b64url.c src/kvsecret.c
 # In data-flow order: config -> wait -> probe/mount/read key -> unlock -> clean up.
 IO_SRC   := src/log.c src/config.c src/wait.c src/probe.c src/bekfs.c src/luks.c \
-            src/secret.c src/boot.c src/recover.c src/main.c
+            src/secret.c src/timing.c src/boot.c src/recover.c src/main.c
 SRC      := $(PURE_SRC) $(IO_SRC)
 OBJ      := $(SRC:src/%.c=$(BUILD)/obj/%.o)
 
@@ -90,3 +90,4 @@ clean:
 	find $(BUILD) -mindepth 1 -maxdepth 1 ! -name static -exec rm -rf {} + 2>/dev/null || true
 distclean:
 	rm -rf $(BUILD)
+-include qemu/bench.mk

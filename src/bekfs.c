@@ -14,11 +14,14 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "timing.h"
 
 const char *bek_mount_options(const char *fstype)
 {
+	/* The codepage and charset named, so that the same two NLS modules serve on every
+	 * kernel (the dracut module preloads them); key file names are ASCII anyway. */
 	if (strcmp(fstype, "vfat") == 0)
-		return "uid=0,gid=0,umask=0077";
+		return "uid=0,gid=0,umask=0077,codepage=437,iocharset=ascii";
 	/* noload/norecovery: no journal replay, so a read-only mount never writes. */
 	if (strcmp(fstype, "ext4") == 0 || strcmp(fstype, "ext3") == 0 || strcmp(fstype, "ext2") == 0)
 		return strcmp(fstype, "ext2") == 0 ? "" : "noload";
@@ -97,6 +100,7 @@ struct private_mount {
 static int mount_private(const char *devnode, const char *fstype, struct private_mount *m, const char **why)
 {
 	const char *options = bek_mount_options(fstype);
+	uint64_t t = bek_clock_us();
 	int r;
 
 	if (!options) {
@@ -122,15 +126,18 @@ static int mount_private(const char *devnode, const char *fstype, struct private
 		rmdir(m->dir);
 		return r;
 	}
+	bek_timing_add(BEK_T_MOUNT, t);
 	return 0;
 }
 
 static void umount_private(struct private_mount *m)
 {
+	uint64_t t = bek_clock_us();
 	close(m->dirfd);
 	if (umount2(m->dir, MNT_DETACH) < 0)
 		bek_log_errno(LOG_ERR, errno, "Failed to unmount %s: %m", m->dir);
 	rmdir(m->dir);
+	bek_timing_add(BEK_T_UNMOUNT, t);
 }
 
 int bek_read_key(const char *devnode, const char *fstype, const char *key_file,
@@ -140,7 +147,9 @@ int bek_read_key(const char *devnode, const char *fstype, const char *key_file,
 	int r = mount_private(devnode, fstype, &m, why);
 	if (r < 0)
 		return r;
+	uint64_t t = bek_clock_us();
 	r = open_key(m.dirfd, key_file, key, why);
+	bek_timing_add(BEK_T_KEY_READ, t);
 	umount_private(&m);
 	return r;
 }

@@ -14,6 +14,7 @@
 #include "log.h"
 #include "plan.h"
 #include "probe.h"
+#include "timing.h"
 #include "wait.h"
 
 #define MAX_FS 32
@@ -27,6 +28,7 @@ struct fs {                    /* a mountable filesystem: BEK disk or /boot cand
 	char fstype[32];
 	char label[BEK_LABEL_MAX + 1];
 	char uuid[64];
+	uint64_t event_us;         /* when its udev event was handled */
 };
 
 struct volume {
@@ -38,6 +40,7 @@ struct volume {
 	bool failed;               /* nothing more can be done (no usable header) */
 	bool merged;               /* an rd.luks.uuid= name for a crypttab volume: not separate */
 	bool discovered;           /* found by its token, named nowhere */
+	uint64_t planned_us;       /* when its plan was made */
 	dev_t devnum;
 	char node[NODE_MAX];
 	char header[sizeof(HEADER_COPY_DIR) + BEK_NAME_MAX + 1];  /* "" when on the device */
@@ -93,7 +96,7 @@ static bool label_wanted(const struct boot *b, const char *label)
 	return false;
 }
 
-static void add_fs(struct boot *b, const char *node, dev_t devnum, const struct bek_probe *pr)
+static void add_fs(struct boot *b, const char *node, dev_t devnum, const struct bek_probe *pr, uint64_t event_us)
 {
 	for (size_t i = 0; i < b->n_fs; i++)
 		if (b->fs[i].devnum == devnum)
@@ -103,6 +106,7 @@ static void add_fs(struct boot *b, const char *node, dev_t devnum, const struct 
 		return;
 	}
 	struct fs *f = &b->fs[b->n_fs++];
+	f->event_us = event_us;
 	f->devnum = devnum;
 	snprintf(f->node, sizeof(f->node), "%s", node);
 	snprintf(f->fstype, sizeof(f->fstype), "%s", pr->type);
@@ -122,6 +126,37 @@ static void remove_fs(struct boot *b, dev_t devnum)
 		}
 }
 
+/* Decides what to do with a volume from its LUKS header. */
+static void plan_from(struct boot *b, struct volume *v, const struct bek_luks_info *info)
+{
+	bek_plan_volume(b->cfg, v->entry, info, &v->plan);
+	v->planned = true;
+	v->planned_us = bek_clock_us();
+	/* dracut's hostonly images also name a crypttab volume by rd.luks.uuid=; as in
+	 * systemd-cryptsetup-generator, the crypttab entry (and its name) wins. */
+	for (size_t i = 0; v->entry && i < b->n_vols; i++) {
+		struct volume *w = &b->vols[i];
+		if (!w->entry && !w->seen && strcmp(w->plan.uuid, v->plan.uuid) == 0) {
+			w->merged = true;
+			bek_log(LOG_INFO, "%s is crypttab's %s", w->plan.name, v->plan.name);
+		}
+	}
+	const struct bek_plan *p = &v->plan;
+	if (info->token_problem[0])
+		bek_log(LOG_WARNING, "%s: %s; falling back to key file \"%s\" (%s)", p->name,
+			info->token_problem, p->key_file, p->key_source);
+	if (crypt_status(NULL, p->name) == CRYPT_ACTIVE) {
+		v->open = true;
+		bek_log(LOG_NOTICE, "%s is already open; nothing to do for %s", p->name, v->node);
+		return;
+	}
+	char slot[24] = "";
+	if (p->keyslot >= 0)
+		snprintf(slot, sizeof(slot), " for keyslot %d", p->keyslot);
+	bek_log(LOG_NOTICE, "%s: LUKS%d volume on %s wants key file \"%s\" (from %s)%s on \"%s\"",
+		p->name, info->version, v->node, p->key_file, p->key_source, slot, p->label);
+}
+
 /* Reads the LUKS header (on the device or detached) and decides what to do. */
 static void plan_volume(struct boot *b, struct volume *v)
 {
@@ -134,31 +169,7 @@ static void plan_volume(struct boot *b, struct volume *v)
 		bek_log(LOG_ERR, "%s: %s", v->plan.name, v->reason);
 		return;
 	}
-	bek_plan_volume(b->cfg, v->entry, &info, &v->plan);
-	v->planned = true;
-	/* dracut's hostonly images also name a crypttab volume by rd.luks.uuid=; as in
-	 * systemd-cryptsetup-generator, the crypttab entry (and its name) wins. */
-	for (size_t i = 0; v->entry && i < b->n_vols; i++) {
-		struct volume *w = &b->vols[i];
-		if (!w->entry && !w->seen && strcmp(w->plan.uuid, v->plan.uuid) == 0) {
-			w->merged = true;
-			bek_log(LOG_INFO, "%s is crypttab's %s", w->plan.name, v->plan.name);
-		}
-	}
-	const struct bek_plan *p = &v->plan;
-	if (info.token_problem[0])
-		bek_log(LOG_WARNING, "%s: %s; falling back to key file \"%s\" (%s)", p->name,
-			info.token_problem, p->key_file, p->key_source);
-	if (crypt_status(NULL, p->name) == CRYPT_ACTIVE) {
-		v->open = true;
-		bek_log(LOG_NOTICE, "%s is already open; nothing to do for %s", p->name, v->node);
-		return;
-	}
-	char slot[24] = "";
-	if (p->keyslot >= 0)
-		snprintf(slot, sizeof(slot), " for keyslot %d", p->keyslot);
-	bek_log(LOG_NOTICE, "%s: LUKS%d volume on %s wants key file \"%s\" (from %s)%s on \"%s\"",
-		p->name, info.version, v->node, p->key_file, p->key_source, slot, p->label);
+	plan_from(b, v, &info);
 }
 
 /* The detached header copied into the image at build time. */
@@ -286,25 +297,31 @@ static void add_volume(struct boot *b, const char *node, dev_t devnum)
 	v->seen = true;
 	v->devnum = devnum;
 	snprintf(v->node, sizeof(v->node), "%s", node);
-	plan_volume(b, v);
+	plan_from(b, v, &info);   /* the header on the device: already read */
 }
 
 static void on_device(void *ud, const char *action, const char *node, dev_t devnum)
 {
 	struct boot *b = ud;
 	struct bek_probe pr;
+	uint64_t event_us = bek_clock_us();
 
 	if (strcmp(action, "remove") == 0) {
 		remove_fs(b, devnum);
 		return;
 	}
 	match_entries(b, node, devnum);
-	if (bek_probe_device(node, &pr) < 0)
+	if (find_volume(b, NULL, devnum))
+		return;    /* a known volume ("change" event, crypttab device): nothing to probe */
+	uint64_t t = bek_clock_us();
+	int r = bek_probe_device(node, &pr);
+	bek_timing_add(BEK_T_PROBE, t);
+	if (r < 0)
 		return;
 	if (strcmp(pr.type, "crypto_LUKS") == 0) {
 		add_volume(b, node, devnum);
 	} else if (bek_mount_options(pr.type) && (pr.label[0] || pr.uuid[0])) {
-		add_fs(b, node, devnum, &pr);
+		add_fs(b, node, devnum, &pr, event_us);
 		for (size_t i = 0; i < b->n_vols; i++)
 			fetch_header(b, &b->vols[i]);
 	} else if (pr.label[0] && label_wanted(b, pr.label)) {
@@ -321,13 +338,27 @@ static bool tried(const struct volume *v, dev_t disk)
 	return false;
 }
 
-static void try_disk(struct volume *v, const struct fs *d)
+/* rd.bek.debug: where one attempt's time went. */
+static void log_split(const struct volume *v, const struct fs *d, uint64_t read_start_us)
+{
+	char e[24], w[24], m[24], k[24], u[24], l[24], a[24];
+	uint64_t mounted = read_start_us + bek_timing_last(BEK_T_MOUNT);
+	bek_log(LOG_INFO, "debug: %s: BEK disk event to mounted %s ms (waiting for the volume %s ms, mount %s ms), "
+		"key read %s ms, unmount %s ms, header load %s ms, key derivation + activation %s ms", v->plan.name,
+		bek_ms(mounted > d->event_us ? mounted - d->event_us : 0, e),
+		bek_ms(v->planned_us > d->event_us ? v->planned_us - d->event_us : 0, w), bek_ms(bek_timing_last(BEK_T_MOUNT), m),
+		bek_ms(bek_timing_last(BEK_T_KEY_READ), k), bek_ms(bek_timing_last(BEK_T_UNMOUNT), u),
+		bek_ms(bek_timing_last(BEK_T_HEADER_LOAD), l), bek_ms(bek_timing_last(BEK_T_ACTIVATE), a));
+}
+
+static void try_disk(const struct boot *b, struct volume *v, const struct fs *d)
 {
 	struct bek_secret key = { 0 };
 	const char *why = NULL;
 	char reason[BEK_REASON_MAX];
 
 	v->tried[v->n_tried++] = d->devnum;
+	uint64_t read_start = bek_clock_us();
 	int r = bek_read_key(d->node, d->fstype, v->plan.key_file, &key, &why);
 	if (r < 0) {
 		snprintf(v->reason, sizeof(v->reason), "%s (key file \"%s\" on %s)", why, v->plan.key_file, d->node);
@@ -338,6 +369,8 @@ static void try_disk(struct volume *v, const struct fs *d)
 	r = bek_luks_unlock(v->node, v->header[0] ? v->header : NULL, v->plan.name, v->plan.keyslot,
 			    v->plan.discard, &key, reason);
 	bek_secret_free(&key);
+	if (b->cfg->debug)
+		log_split(v, d, read_start);
 	if (r < 0) {
 		snprintf(v->reason, sizeof(v->reason), "%s (key file \"%s\" on %s)", reason, v->plan.key_file, d->node);
 		bek_log(LOG_ERR, "%s: %s", v->plan.name, v->reason);
@@ -355,7 +388,7 @@ static void try_pending(struct boot *b)
 		struct volume *v = &b->vols[i];
 		for (size_t j = 0; j < b->n_fs && v->planned && !v->open; j++)
 			if (strcmp(b->fs[j].label, v->plan.label) == 0 && !tried(v, b->fs[j].devnum))
-				try_disk(v, &b->fs[j]);
+				try_disk(b, v, &b->fs[j]);
 	}
 }
 
@@ -466,6 +499,7 @@ int bek_boot(const struct bek_config *cfg, const struct bek_crypttab_entry *entr
 	if (r < 0)
 		return bek_log_errno(LOG_ERR, r, "Failed to make mounts private: %m"), BEK_EXIT_ERROR;
 	bek_luks_quiet();
+	bek_timing_add(BEK_T_STARTUP, bek_timing_started());
 	r = bek_wait_run(cfg->timeout_s * 1000u, &ops, &b);
 	if (r < 0 && r != -ETIMEDOUT)
 		return BEK_EXIT_ERROR;

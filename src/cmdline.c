@@ -151,6 +151,12 @@ static const char *apply_param(struct bek_config *cfg, const char *key, const ch
 		if (!v || parse_bool(v, &b) < 0)
 			return "expected 0 or 1";
 		cfg->enabled = b;
+	} else if (strcmp(key, "rd.bek.debug") == 0) {
+		if (!v)
+			b = true;    /* a bare flag, like rd.debug */
+		else if (parse_bool(v, &b) < 0)
+			return "expected nothing, 0 or 1";
+		cfg->debug = b;
 	} else if (strcmp(key, "rd.luks") == 0) {
 		if (v && parse_bool(v, &b) == 0 && !b)
 			cfg->enabled = false;

@@ -1,4 +1,5 @@
 #include "log.h"
+#include "timing.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -35,7 +36,10 @@ int bek_log_errno(int prio, int err, const char *fmt, ...)
 	if (kmsg_fd >= 0) {
 		/* LOG_DAEMON keeps the record out of the kernel facility. */
 		int n = snprintf(line, sizeof(line), "<%d>bek-unlock: %s\n", LOG_DAEMON | (prio & 7), msg);
-		if (write(kmsg_fd, line, (size_t)n) == n)
+		uint64_t t = bek_clock_us();
+		ssize_t w = write(kmsg_fd, line, (size_t)n);
+		bek_timing_add(BEK_T_LOG, t);
+		if (w == n)
 			goto out;
 	}
 	fprintf(stderr, "bek-unlock: %s\n", msg);

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "log.h"
+#include "timing.h"
 
 #define LUKS2_TOKENS_MAX 32
 
@@ -85,14 +86,16 @@ int bek_luks_read(const char *header, struct bek_luks_info *info)
 	struct crypt_device *cd;
 	memset(info, 0, sizeof(*info));
 	info->token_id = -1;
+	uint64_t t = bek_clock_us();
 	int r = load(header, CRYPT_LUKS, &cd);
 	if (r < 0)
-		return r;
+		return bek_timing_add(BEK_T_LUKS_READ, t), r;
 	snprintf(info->uuid, sizeof(info->uuid), "%s", crypt_get_uuid(cd) ? crypt_get_uuid(cd) : "");
 	info->version = strcmp(crypt_get_type(cd), CRYPT_LUKS2) == 0 ? 2 : 1;
 	if (info->version == 2)
 		read_token(cd, info);
 	crypt_free(cd);
+	bek_timing_add(BEK_T_LUKS_READ, t);
 	return 0;
 }
 
@@ -161,17 +164,23 @@ int bek_luks_unlock(const char *device, const char *header, const char *name, in
 	int skipped = -1;
 	long avail_kb = mem_available_kb();
 	uint32_t flags = discard ? CRYPT_ACTIVATE_ALLOW_DISCARDS : 0;
+	uint64_t t = bek_clock_us();
 	int r = load_detached(device, header, CRYPT_LUKS, &cd);
+	bek_timing_add(BEK_T_HEADER_LOAD, t);
 	if (r < 0) {
 		snprintf(why, BEK_REASON_MAX, "cannot read the LUKS header: %s", strerror(-r));
 		return r;
 	}
+	uint64_t cpu = bek_cpu_us();
+	t = bek_clock_us();
 	if (keyslot < 0)
 		r = activate_any(cd, name, key, flags, avail_kb, &need_mib, &skipped);
 	else if (fits_memory(cd, keyslot, avail_kb, &need_mib))
 		r = activate(cd, name, keyslot, key, flags);
 	else
 		r = -ENOMEM;
+	bek_timing_add(BEK_T_ACTIVATE, t);
+	bek_timing_add(BEK_T_ACTIVATE_CPU, cpu);
 	crypt_free(cd);
 	if (r >= 0)
 		return r;

@@ -15,6 +15,7 @@
 #include "luks.h"
 #include "plan.h"
 #include "recover.h"
+#include "timing.h"
 
 #ifndef BEK_VERSION
 #define BEK_VERSION "unknown"
@@ -38,7 +39,7 @@ static const char usage[] =
 	"\n"
 	"Kernel command line: rd.bek=0, rd.bek.timeout=SECONDS (30), rd.bek.label=LABEL\n"
 	"(\"BEK VOLUME\"), rd.bek.keyfile=NAME (LinuxPassPhraseFileName), rd.luks.uuid=UUID,\n"
-	"rd.luks.name=UUID=NAME.\n"
+	"rd.luks.name=UUID=NAME, rd.bek.debug.\n"
 	"Exit codes: 0 done, 1 error, 2 no BEK disk appeared in time, 3 a volume was not unlocked.\n";
 
 static int inspect(int argc, char **argv)
@@ -164,6 +165,7 @@ static int enroll(int argc, char **argv)
 static int boot(void)
 {
 	struct bek_config cfg;
+	bek_timing_start();
 	/* Never let key material reach a core dump or a file we create. */
 	(void)prctl(PR_SET_DUMPABLE, 0);
 	umask(0077);
@@ -173,7 +175,10 @@ static int boot(void)
 	if (r < 0)
 		return bek_log_errno(LOG_ERR, r, "Failed to read the kernel command line: %m"), BEK_EXIT_ERROR;
 	size_t n = bek_crypttab_load(BEK_CRYPTTAB, entries, BEK_MAX_TARGETS + 1);
-	return bek_boot(&cfg, entries, n);
+	r = bek_boot(&cfg, entries, n);
+	if (cfg.debug)
+		bek_timing_report(r);
+	return r;
 }
 
 int main(int argc, char **argv)

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "timing.h"
 
 #define MONITOR_BUFFER (4 * 1024 * 1024)
 
@@ -86,7 +87,10 @@ static int run(struct udev *udev, struct udev_monitor *mon, unsigned timeout_ms,
 	};
 	r = enumerate(udev, ops, ud);
 	while (r >= 0 && !ops->done(ud, udev_queue_get_queue_is_empty(queue))) {
-		if (poll(fds, qfd >= 0 ? 3 : 2, -1) < 0) {
+		uint64_t t = bek_clock_us();
+		int n = poll(fds, qfd >= 0 ? 3 : 2, -1);
+		bek_timing_add(BEK_T_UDEV_WAIT, t);
+		if (n < 0) {
 			r = errno == EINTR ? 0 : -errno;
 			continue;
 		}

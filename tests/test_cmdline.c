@@ -122,6 +122,18 @@ static void timeout(void **state)
 	}
 }
 
+static void debug(void **state)
+{
+	(void)state;
+	assert_false(parse("").debug);
+	assert_true(parse("rd.bek.debug").debug);
+	assert_true(parse("rd.bek.debug=1").debug);
+	assert_false(parse("rd.bek.debug rd.bek.debug=0").debug);
+	assert_false(parse("rd.bek.debugx rd.debug").debug);
+	assert_false(parse("rd.bek.debug=verbose").debug);
+	assert_non_null(strstr(warned, "rd.bek.debug: expected nothing, 0 or 1"));
+}
+
 static void label(void **state)
 {
 	(void)state;
@@ -179,7 +191,7 @@ int main(void)
 		cmocka_unit_test(defaults), cmocka_unit_test(luks_uuid),
 		cmocka_unit_test(luks_uuid_list_and_duplicates), cmocka_unit_test(luks_name),
 		cmocka_unit_test(bad_luks), cmocka_unit_test(too_many_targets),
-		cmocka_unit_test(disable), cmocka_unit_test(timeout), cmocka_unit_test(label),
+		cmocka_unit_test(disable), cmocka_unit_test(timeout), cmocka_unit_test(debug), cmocka_unit_test(label),
 		cmocka_unit_test(keyfile), cmocka_unit_test(quoting_and_noise),
 		cmocka_unit_test(uuid_canonical),
 	};

@@ -4,7 +4,8 @@
 # Builds the static archives that Debian 12 does not ship, so that bek-unlock can be
 # linked with -static (see static.mk):
 #   libudev.a        from Debian's systemd source   (meson -Dstatic-libudev=true)
-#   libdevmapper.a   from Debian's lvm2 source      (udev sync on, against that libudev.a)
+#   libdevmapper.a   from Debian's lvm2 source      (udev sync on, against that libudev.a;
+#                    one patch: tools/patches/)
 #   libcryptsetup.a  from Debian's cryptsetup source (gcrypt backend, blkid on, no tools)
 # and installs them with headers and .pc files into BUILD_DIR/prefix. The other static
 # archives (libblkid, libuuid, json-c, libgcrypt, libgpg-error, libargon2) come from
@@ -31,6 +32,7 @@ export LC_ALL=C
 # Independent of the environment and of a calling make (its jobserver, its flags).
 unset PKG_CONFIG PKG_CONFIG_LIBDIR CFLAGS CPPFLAGS LDFLAGS LIBS MAKEFLAGS MFLAGS MAKELEVEL 2>/dev/null || true
 
+PATCHES=$(cd "$(dirname "$0")" && pwd)/patches
 BUILD_DIR=${1:-build/static}
 mkdir -p "$BUILD_DIR"
 BUILD_DIR=$(cd "$BUILD_DIR" && pwd)
@@ -282,7 +284,10 @@ DM_OPTS="--enable-static_link --enable-udev_sync --disable-udev_rules --disable-
  --with-device-uid=0 --with-device-gid=6 --with-device-mode=0660 --with-udev-prefix=/
  --with-default-pid-dir=/run --with-default-run-dir=/run/lvm --with-default-locking-dir=/run/lock/lvm
  --with-thin=none --with-cache=none CFLAGS=-O2"
-DM_STAMP="recipe $RECIPE | lvm2 $LVM2_VER | $DM_OPTS"
+# Our one change to Debian's source: the udev cookie from getrandom(GRND_INSECURE), so that
+# an activation never waits for the kernel's RNG (the patch says why).
+DM_PATCH=$PATCHES/lvm2-libdm-cookie-getrandom.patch
+DM_STAMP="recipe $RECIPE | lvm2 $LVM2_VER | $DM_OPTS | $(sha256sum <"$DM_PATCH" | cut -c1-16)"
 if ! stamp_ok dm "$DM_STAMP" || [ ! -f "$PREFIX/lib/libdevmapper.a" ]; then
 	step_start
 	rm -f "$BUILD_DIR/.stamp-cryptsetup"
@@ -290,6 +295,7 @@ if ! stamp_ok dm "$DM_STAMP" || [ ! -f "$PREFIX/lib/libdevmapper.a" ]; then
 	say "building libdevmapper.a from lvm2 $LVM2_VER"
 	S=$SRC/lvm2
 	extract lvm2 "$S"
+	run lvm2 patch -d "$S" -p1 -i "$DM_PATCH"
 	# shellcheck disable=SC2086
 	(cd "$S" && run lvm2 ./configure --prefix="$PREFIX" --libdir="$PREFIX/lib" $DM_OPTS LDFLAGS="-L$PREFIX/lib" \
 		PKG_CONFIG="pkg-config --static")
@@ -332,7 +338,7 @@ fi
 # ---------------------------------------------------------------- versions
 {
 	echo "cryptsetup $CRYPTSETUP_VER"
-	echo "lvm2 $LVM2_VER"
+	echo "lvm2 $LVM2_VER + tools/patches/lvm2-libdm-cookie-getrandom.patch"
 	echo "systemd $SYSTEMD_VER"
 	echo "# static archives from Debian binary packages:"
 	for p in libblkid-dev uuid-dev libjson-c-dev libgcrypt20-dev libgpg-error-dev libargon2-dev; do

@@ -1,0 +1,97 @@
+#include "timing.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <time.h>
+
+#include "log.h"
+
+static uint64_t total[BEK_T_PHASES], last[BEK_T_PHASES];
+static uint64_t start_us, start_cpu_us;
+
+static uint64_t clock_us(clockid_t id)
+{
+	struct timespec ts;
+	if (clock_gettime(id, &ts) < 0)
+		return 0;
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+uint64_t bek_clock_us(void)
+{
+	return clock_us(CLOCK_MONOTONIC);
+}
+
+uint64_t bek_cpu_us(void)
+{
+	/* All threads: libcryptsetup's Argon2 may derive with several. */
+	return clock_us(CLOCK_PROCESS_CPUTIME_ID);
+}
+
+void bek_timing_start(void)
+{
+	start_us = bek_clock_us();
+	start_cpu_us = bek_cpu_us();
+}
+
+uint64_t bek_timing_started(void)
+{
+	return start_us;
+}
+
+uint64_t bek_timing_add(enum bek_phase p, uint64_t since)
+{
+	uint64_t now = p == BEK_T_ACTIVATE_CPU ? bek_cpu_us() : bek_clock_us();
+	last[p] = now > since ? now - since : 0;
+	total[p] += last[p];
+	return last[p];
+}
+
+uint64_t bek_timing_last(enum bek_phase p)
+{
+	return last[p];
+}
+
+uint64_t bek_timing_total(enum bek_phase p)
+{
+	return total[p];
+}
+
+const char *bek_ms(uint64_t us, char buf[24])
+{
+	snprintf(buf, 24, "%" PRIu64 ".%" PRIu64, us / 1000u, us % 1000u / 100u);
+	return buf;
+}
+
+/* VmHWM from /proc/self/status in kB, or -1. */
+static long peak_rss_kb(void)
+{
+	char line[128];
+	long kb = -1;
+	FILE *f = fopen("/proc/self/status", "re");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "VmHWM: %ld kB", &kb) == 1)
+			break;
+	fclose(f);
+	return kb;
+}
+
+void bek_timing_report(int exit_code)
+{
+	char a[24], o[24], c[24], s[24], p[24], h[24], m[24], l[24], w[24], k[24];
+	uint64_t after = bek_clock_us() - start_us;
+	uint64_t cpu = bek_cpu_us() - start_cpu_us;
+	uint64_t excluded = total[BEK_T_UDEV_WAIT] + total[BEK_T_ACTIVATE];
+	uint64_t own = after > excluded ? after - excluded : 0;
+	uint64_t own_cpu = cpu > total[BEK_T_ACTIVATE_CPU] ? cpu - total[BEK_T_ACTIVATE_CPU] : 0;
+
+	bek_log(LOG_INFO, "debug: exit %d after %s ms: own time %s ms outside key derivation and udev waits "
+		"(CPU %s ms; startup %s ms, probing %s ms, LUKS header reads %s ms, mounts %s ms, console %s ms), "
+		"udev wait %s ms, key derivation + activation %s ms, peak memory VmHWM %ld kB",
+		exit_code, bek_ms(after, a), bek_ms(own, o), bek_ms(own_cpu, c), bek_ms(total[BEK_T_STARTUP], s),
+		bek_ms(total[BEK_T_PROBE], p), bek_ms(total[BEK_T_LUKS_READ] + total[BEK_T_HEADER_LOAD], h),
+		bek_ms(total[BEK_T_MOUNT], m), bek_ms(total[BEK_T_LOG], l), bek_ms(total[BEK_T_UDEV_WAIT], w),
+		bek_ms(total[BEK_T_ACTIVATE], k), peak_rss_kb());
+}
