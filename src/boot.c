@@ -300,7 +300,7 @@ static void add_volume(struct boot *b, const char *node, dev_t devnum)
 	plan_from(b, v, &info);   /* the header on the device: already read */
 }
 
-static void on_device(void *ud, const char *action, const char *node, dev_t devnum)
+static void on_device(void *ud, const char *action, const char *node, dev_t devnum, const struct bek_probe *found)
 {
 	struct boot *b = ud;
 	struct bek_probe pr;
@@ -313,11 +313,15 @@ static void on_device(void *ud, const char *action, const char *node, dev_t devn
 	match_entries(b, node, devnum);
 	if (find_volume(b, NULL, devnum))
 		return;    /* a known volume ("change" event, crypttab device): nothing to probe */
-	uint64_t t = bek_clock_us();
-	int r = bek_probe_device(node, &pr);
-	bek_timing_add(BEK_T_PROBE, t);
-	if (r < 0)
-		return;
+	if (found) {
+		pr = *found;
+	} else {
+		uint64_t t = bek_clock_us();
+		int r = bek_probe_device(node, &pr);
+		bek_timing_add(BEK_T_PROBE, t);
+		if (r < 0)
+			return;
+	}
 	if (strcmp(pr.type, "crypto_LUKS") == 0) {
 		add_volume(b, node, devnum);
 	} else if (bek_mount_options(pr.type) && (pr.label[0] || pr.uuid[0])) {

@@ -73,9 +73,7 @@ static int parse_seconds(const char *v, unsigned *out)
 	return 0;
 }
 
-/* Decodes the \xHH escapes systemd and udev use for labels ("BEK\x20VOLUME").
- * Returns 0, or -EINVAL for a bad escape, a control character or an overlong label. */
-static int parse_label(const char *v, char out[BEK_LABEL_MAX + 1])
+int bek_label_unescape(const char *v, char out[BEK_LABEL_MAX + 1])
 {
 	size_t n = 0;
 	for (const char *p = v; *p; p++) {
@@ -165,7 +163,7 @@ static const char *apply_param(struct bek_config *cfg, const char *key, const ch
 			return "expected whole seconds from 0 to 600";
 	} else if (strcmp(key, "rd.bek.label") == 0) {
 		char label[BEK_LABEL_MAX + 1];
-		if (!v || parse_label(v, label) < 0)
+		if (!v || bek_label_unescape(v, label) < 0)
 			return "expected a label of 1-255 printable bytes (\\x20 for a space)";
 		memcpy(cfg->label, label, sizeof(label));
 	} else if (strcmp(key, "rd.bek.keyfile") == 0) {

@@ -45,6 +45,11 @@ void bek_cmdline_apply(struct bek_config *cfg, const char *text, bek_warn_fn war
  * "luks-" prefix) into out[37]. Returns 0 or -EINVAL. */
 int bek_uuid_canonical(const char *in, size_t len, char out[BEK_UUID_LEN + 1]);
 
+/* Decodes the \xHH escapes systemd and udev use for labels ("BEK\x20VOLUME", udev's
+ * ID_FS_LABEL_ENC) into out. Returns 0, or -EINVAL for a bad escape, a control
+ * character, an empty or an overlong label. */
+int bek_label_unescape(const char *v, char out[BEK_LABEL_MAX + 1]);
+
 /* Returns the target for a UUID (canonical form), or NULL. */
 const struct bek_target *bek_config_find_target(const struct bek_config *cfg, const char *uuid);
 

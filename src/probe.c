@@ -2,8 +2,11 @@
 
 #include <blkid/blkid.h>
 #include <errno.h>
+#include <libudev.h>
 #include <stdio.h>
 #include <string.h>
+
+#include "cmdline.h"
 
 static void copy_value(blkid_probe pr, const char *name, char *out, size_t size)
 {
@@ -39,4 +42,28 @@ int bek_probe_device(const char *devnode, struct bek_probe *out)
 	blkid_free_probe(pr);
 	/* 1: nothing found, -2: ambiguous (several signatures): both unusable. */
 	return r == 0 ? 0 : -ENOENT;
+}
+
+static void copy_property(struct udev_device *dev, const char *name, char *out, size_t size)
+{
+	const char *v = udev_device_get_property_value(dev, name);
+	snprintf(out, size, "%s", v ? v : "");
+}
+
+int bek_probe_udev(struct udev_device *dev, struct bek_probe *out)
+{
+	const char *type = udev_device_get_property_value(dev, "ID_FS_TYPE");
+	const char *label = udev_device_get_property_value(dev, "ID_FS_LABEL_ENC");
+
+	memset(out, 0, sizeof(*out));
+	if (udev_device_get_is_initialized(dev) <= 0 || !type || !type[0])
+		return -ENOENT;
+	copy_property(dev, "ID_FS_TYPE", out->type, sizeof(out->type));
+	copy_property(dev, "ID_FS_VERSION", out->version, sizeof(out->version));
+	copy_property(dev, "ID_FS_UUID", out->uuid, sizeof(out->uuid));
+	/* ID_FS_LABEL has spaces turned into '_'; the _ENC form keeps them as \x20. A label
+	 * that does not decode (control characters) is no label. */
+	if (label && bek_label_unescape(label, out->label) < 0)
+		out->label[0] = '\0';
+	return 0;
 }

@@ -7,7 +7,7 @@
 #include "log.h"
 
 static uint64_t total[BEK_T_PHASES], last[BEK_T_PHASES];
-static uint64_t start_us, start_cpu_us;
+static uint64_t start_us;
 
 static uint64_t clock_us(clockid_t id)
 {
@@ -31,7 +31,6 @@ uint64_t bek_cpu_us(void)
 void bek_timing_start(void)
 {
 	start_us = bek_clock_us();
-	start_cpu_us = bek_cpu_us();
 }
 
 uint64_t bek_timing_started(void)
@@ -82,7 +81,7 @@ void bek_timing_report(int exit_code)
 {
 	char a[24], o[24], c[24], s[24], p[24], h[24], m[24], l[24], w[24], k[24];
 	uint64_t after = bek_clock_us() - start_us;
-	uint64_t cpu = bek_cpu_us() - start_cpu_us;
+	uint64_t cpu = bek_cpu_us();   /* since exec: the static binary's start-up too */
 	uint64_t excluded = total[BEK_T_UDEV_WAIT] + total[BEK_T_ACTIVATE];
 	uint64_t own = after > excluded ? after - excluded : 0;
 	uint64_t own_cpu = cpu > total[BEK_T_ACTIVATE_CPU] ? cpu - total[BEK_T_ACTIVATE_CPU] : 0;

@@ -40,8 +40,9 @@ uint64_t bek_timing_total(enum bek_phase p);
 /* Formats microseconds as milliseconds with one decimal: "12.3". */
 const char *bek_ms(uint64_t us, char buf[24]);
 
-/* Logs the summary line (exit code, own time outside udev waits and key derivation,
- * CPU time, peak memory VmHWM). */
+/* Logs the summary line: exit code; wall time since bek_timing_start() and the part
+ * of it outside udev waits and key derivation ("own time"); CPU time since exec outside
+ * key derivation; peak memory (VmHWM). */
 void bek_timing_report(int exit_code);
 
 #endif

@@ -23,9 +23,17 @@ static bool worth_probing(struct udev_device *dev)
 
 static void report(const struct bek_wait_ops *ops, void *ud, struct udev_device *dev, const char *action)
 {
-	if (strcmp(action, "remove") == 0 || worth_probing(dev))
-		if (udev_device_get_devnode(dev))
-			ops->device(ud, action, udev_device_get_devnode(dev), udev_device_get_devnum(dev));
+	const char *node = udev_device_get_devnode(dev);
+	struct bek_probe found;
+	bool removed = strcmp(action, "remove") == 0;
+
+	if (!node || (!removed && !worth_probing(dev)))
+		return;
+	/* udev has already read the device (its blkid builtin): no need to read it again. */
+	uint64_t t = bek_clock_us();
+	bool known = !removed && bek_probe_udev(dev, &found) == 0;
+	bek_timing_add(BEK_T_PROBE, t);
+	ops->device(ud, action, node, udev_device_get_devnum(dev), known ? &found : NULL);
 }
 
 static int enumerate(struct udev *udev, const struct bek_wait_ops *ops, void *ud)

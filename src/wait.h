@@ -7,10 +7,14 @@
 #include <stdbool.h>
 #include <sys/types.h>
 
+#include "probe.h"
+
 struct bek_wait_ops {
 	/* A block device is present (action "add" or "change"; "enumerate" for devices
-	 * that were there at start) or gone ("remove"). */
-	void (*device)(void *ud, const char *action, const char *devnode, dev_t devnum);
+	 * that were there at start) or gone ("remove"). found: what udev's own probe
+	 * found on it, or NULL when udev has not said (the callee probes it). */
+	void (*device)(void *ud, const char *action, const char *devnode, dev_t devnum,
+		       const struct bek_probe *found);
 	/* Asked after each batch of devices: true ends the wait. settled is true while
 	 * udev has no event queued. */
 	bool (*done)(void *ud, bool settled);

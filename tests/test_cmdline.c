@@ -134,6 +134,23 @@ static void debug(void **state)
 	assert_non_null(strstr(warned, "rd.bek.debug: expected nothing, 0 or 1"));
 }
 
+static void label_unescape(void **state)
+{
+	(void)state;
+	char out[BEK_LABEL_MAX + 1];
+	assert_int_equal(bek_label_unescape("BEK\\x20VOLUME", out), 0);
+	assert_string_equal(out, "BEK VOLUME");
+	assert_int_equal(bek_label_unescape("a\\x5cb", out), 0);
+	assert_string_equal(out, "a\\b");
+	const char *bad[] = { "", "A\\x0aB", "A\\x1", "A\\", "A\\y20", "A\\x7f" };
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		assert_int_equal(bek_label_unescape(bad[i], out), -EINVAL);
+	char big[2 * BEK_LABEL_MAX];
+	memset(big, 'x', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	assert_int_equal(bek_label_unescape(big, out), -EINVAL);
+}
+
 static void label(void **state)
 {
 	(void)state;
@@ -191,7 +208,7 @@ int main(void)
 		cmocka_unit_test(defaults), cmocka_unit_test(luks_uuid),
 		cmocka_unit_test(luks_uuid_list_and_duplicates), cmocka_unit_test(luks_name),
 		cmocka_unit_test(bad_luks), cmocka_unit_test(too_many_targets),
-		cmocka_unit_test(disable), cmocka_unit_test(timeout), cmocka_unit_test(debug), cmocka_unit_test(label),
+		cmocka_unit_test(disable), cmocka_unit_test(timeout), cmocka_unit_test(debug), cmocka_unit_test(label_unescape), cmocka_unit_test(label),
 		cmocka_unit_test(keyfile), cmocka_unit_test(quoting_and_noise),
 		cmocka_unit_test(uuid_canonical),
 	};
