@@ -30,8 +30,8 @@ MARKER = "BEK-TEST: ROOT REACHED"
 # Console lines that mean a crash or a panic, whatever the scenario.
 CRASH = re.compile(r"Kernel panic|segfault at|traps: |Out of memory: Killed|code=dumped"
                    r"|Failed to start bek-unlock|bek-unlock\.service: Failed")
-# Kernel lines kept in the transcript: why a filesystem was refused.
-KERNEL = re.compile(r"(FAT-fs|EXT4-fs) \(vd")
+# Kernel lines kept in the transcript: why a filesystem was refused; the RNG being ready.
+KERNEL = re.compile(r"(FAT-fs|EXT4-fs) \(vd|random: crng init done")
 UNLOCK_MS = re.compile(r"bek-unlock: unlocked \S+ as \S+ in (\d+) ms")
 BASE_ARGS = "console=ttyS0 panic=-1 rd.shell=0 rd.emergency=poweroff"
 
@@ -50,9 +50,9 @@ class Boot:
     def command(self, monitor):
         a = self.a
         # -cpu max: RDRAND, as cloud CPUs have, seeds the kernel RNG at once; without it
-        # libcryptsetup's start waits seconds for entropy under TCG.
+        # libcryptsetup's start waits seconds for entropy under TCG (--cpu changes it).
         cmd = ["timeout", "--kill-after=5", str(a.deadline + 15),
-               "qemu-system-x86_64", "-accel", "tcg", "-cpu", "max", "-m", str(a.memory), "-smp", "1",
+               "qemu-system-x86_64", "-accel", "tcg", "-cpu", a.cpu, "-m", str(a.memory), "-smp", "1",
                "-display", "none", "-vga", "none", "-nic", "none", "-no-reboot",
                "-serial", "stdio", "-monitor", "unix:%s,server,nowait" % monitor,
                "-kernel", a.kernel, "-initrd", a.initrd,
@@ -226,6 +226,8 @@ def parser():
     p.add_argument("--prompt-grace", type=float, default=30.0,
                    help="without --passphrase, kill QEMU N s after a prompt")
     p.add_argument("--memory", type=int, default=512)
+    p.add_argument("--cpu", default="max",
+                   help="QEMU -cpu model, e.g. max,rdrand=off,rdseed=off (no hardware RNG)")
     p.add_argument("--log", default=BUILD + "/boot.log")
     return p
 

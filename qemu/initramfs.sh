@@ -5,6 +5,8 @@
 #   without BEK_MODULE_DIR the image is the baseline (no bek-unlock).
 #   BEK_QEMU_DRACUT_ARGS: extra dracut arguments, split at spaces (no quoting), e.g.
 #   "--add lvm --include build/x/crypttab /etc/crypttab" (qemu/ade.mk).
+#   BEK_QEMU_MODULES: the dracut module list instead of the default below (qemu/bench.mk
+#   builds stock images with and without systemd); bek-unlock is still added after it.
 set -eu
 out=$1
 kdir=$2
@@ -13,7 +15,7 @@ bekbin=${4:-}
 kver=$(cat "$kdir/kver")
 
 # Lean module set that still gives systemd-cryptsetup and its console prompt.
-MODULES="systemd systemd-initrd systemd-udevd dracut-systemd crypt dm rootfs-block udev-rules base fs-lib"
+MODULES=${BEK_QEMU_MODULES:-"systemd systemd-initrd systemd-udevd dracut-systemd crypt dm rootfs-block udev-rules base fs-lib"}
 # Only what the baseline boot needs: vfat and its charsets must come from the bek-unlock
 # module itself, or a module that forgets them would pass here.
 DRIVERS="virtio_pci virtio_blk"

@@ -81,6 +81,15 @@ def within(event, since, seconds):
     return ("%s <= %s + %d s" % (event, since, seconds), pred)
 
 
+def before_kernel(text, kernel_text):
+    """A bek-unlock line containing text comes before any kernel line containing
+    kernel_text (or there is no such kernel line)."""
+    def pred(r):
+        kinds = [k for k, t in r["transcript"] if (k == "bek" and text in t) or (k == "kernel" and kernel_text in t)]
+        return bool(kinds) and kinds[0] == "bek"
+    return ('"%s" < kernel "%s"' % (text, kernel_text), pred)
+
+
 def unlocked(dev="/dev/vda", bek="/dev/vd"):
     """"unlocked DEV as NAME in N ms (keyslot N, key file "F" on BEK)"; a bare "unlocked"
     would also match "not unlocked"."""
@@ -139,11 +148,11 @@ class Scenario:
     before `at` seconds after QEMU started."""
 
     def __init__(self, name, desc, root, disks=(), args=(), checks=(), typed=False,
-                 luks="uuid", initrd="bek", hotplug=None, memory=None, host=None):
+                 luks="uuid", initrd="bek", hotplug=None, memory=None, host=None, cpu=None):
         self.name, self.desc, self.checks = name, desc, list(checks)
         self.root, self.disks, self.args = root, list(disks), list(args)
         self.typed, self.luks, self.initrd, self.hotplug = typed, luks, initrd, hotplug
-        self.memory, self.host = memory, host
+        self.memory, self.host, self.cpu = memory, host, cpu
 
     def path(self, disk):
         img, _, mode = disk.partition(":")
@@ -171,6 +180,8 @@ class Scenario:
             argv += ["--passphrase", PASS0]
         if self.memory:
             argv += ["--memory", str(self.memory)]
+        if self.cpu:
+            argv += ["--cpu", self.cpu]
         if self.hotplug:
             disks, after, when, at = (tuple(self.hotplug) + (0,))[:4]
             for d in [disks] if isinstance(disks, str) else disks:
@@ -334,6 +345,11 @@ SCENARIOS = [
       "root-token.img", ["data-token.img", "bek-data.img"], ["rd.luks.uuid={data}"],
       checks=unlocked_quietly(unlocked("/dev/vdb", "/dev/vdc"), count("unlocked /dev/", 2),
                               dm("luks-{uuid}", "luks-{data}"))),
+    # Without RDRAND the kernel's RNG is not ready for a minute; a read of /dev/urandom
+    # would first generate jitter entropy until it is ("random: crng init done").
+    S("nornd", "guest CPU without RDRAND/RDSEED, no virtio-rng: no wait for the kernel's RNG",
+      "root-token.img", ["bek-good.img"], cpu="max,rdrand=off,rdseed=off",
+      checks=unlocked_quietly(before_kernel("unlocked /dev/vda as ", "random: crng init done"))),
     S("discover", "no rd.luks.* at all (root=/dev/mapper/luks-UUID): found by its token",
       "root-token.img", ["bek-good.img"], luks="none",
       checks=unlocked_quietly(line('key file "%s" (from token 0)' % KEY))),

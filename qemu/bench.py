@@ -1,0 +1,537 @@
+#!/usr/bin/python3
+"""Benchmark bek-unlock against the stock unlock paths under QEMU (TCG); see qemu/bench.mk.
+
+  qemu/bench.py [--rounds N] [--dir build/qemu/bench] [--calib CPIO] [CASE...]
+  CASE: main (pbkdf2 root, token keyslot 1), slot2 (the key in keyslot 2 of three argon2id
+  ones), nornd (main in a guest CPU without RDRAND/RDSEED)
+
+Three initramfs images boot the same LUKS2 root and BEK disk, interleaved A B C A B C ...,
+one boot at a time (timings):
+  A  bek-unlock (systemd initramfs + the module), rd.bek.debug
+  B  stock systemd-cryptsetup, rd.luks.key=UUID=/KEYFILE:/dev/disk/by-label/BEK\\x20VOLUME
+  C  stock dracut without systemd, rd.luks.key=/KEYFILE:LABEL=BEK_VOLUME
+slot2 adds, first in each round, K: a bare guest (--calib, bench-images.sh calib) timing
+three argon2id derivations at the keyslots' cost, to express B - A and C - A in derivations.
+All figures but the wall time are printk timestamps on the serial console (kernel start = 0):
+  root unlocked       "bench: dm-crypt active NAME", from the udev rule every image carries
+                      (qemu/bench-images.sh rules), first occurrence
+  BEK disk appeared   the kernel's partition scan line " vdb:", which directly precedes the
+                      disk's "add" uevent (else its "virtio_blk ...: [vdb]" line)
+  switch_root         "BEK-TEST: root init started", the root's /sbin/init's first act
+  crng                "random: crng init done"
+  wall                QEMU start to the root's "BEK-TEST: ROOT REACHED", host clock
+Output: a markdown table per case; raw numbers in DIR/results-CASE.json, console logs in
+DIR/logs/.  A boot that fails (no root, prompt, crash, hang) is reported and the exit
+status is 1.  A figure that is missing is "n/a", never estimated.
+"""
+import argparse
+import json
+import os
+import platform
+import re
+import statistics
+import subprocess
+import sys
+import time
+
+sys.dont_write_bytecode = True     # no __pycache__ in the source tree
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import boot  # noqa: E402
+
+B = boot.BUILD
+IMG = B + "/images/"
+KEY = "LinuxPassPhraseFileName"
+DEADLINE = 150
+PROMPT_GRACE = 10
+NORND_CPU = "max,rdrand=off,rdseed=off"
+COMMON_ARGS = ["printk.devkmsg=on", "systemd.log_target=kmsg"]
+IMAGES = ("A", "B", "C")
+IMAGE_NAMES = {"A": "A bek-unlock", "B": "B systemd", "C": "C dracut", "K": "K bare-guest argon2id"}
+
+# Printk lines: "[   12.345678] text" (interleaved with systemd's status lines).
+PRINTK = re.compile(r"\[\s*(\d+\.\d+)\] ([^\n]*)")
+# Passphrase prompts boot.py does not know: dracut's (cryptsetup's own tty prompt).
+OTHER_PROMPT = re.compile(r"Enter passphrase for |Fallback to passphrase mode")
+
+# bek-unlock's rd.bek.debug lines, parsed by label (order and extra fields do not matter).
+DEBUG_VOLUME = "BEK disk event to mounted"
+DEBUG_EXIT = re.compile(r"bek-unlock: debug: exit (-?\d+) after ([\d.]+) ms")
+DEBUG_FIELDS = [   # (key, label, regex on the line, which line)
+    ("event_to_mounted_ms", "BEK disk event to mounted", r"BEK disk event to mounted ([\d.]+) ms", "vol"),
+    ("volume_wait_ms", "waiting for the volume", r"waiting for the volume ([\d.]+) ms", "vol"),
+    ("mount_ms", "mount", r"\bmount ([\d.]+) ms", "vol"),
+    ("key_read_ms", "key read", r"key read ([\d.]+) ms", "vol"),
+    ("unmount_ms", "unmount", r"unmount ([\d.]+) ms", "vol"),
+    ("header_load_ms", "header load", r"header load ([\d.]+) ms", "vol"),
+    ("derive_ms", "key derivation + activation (this volume)",
+     r"key derivation \+ activation ([\d.]+) ms", "vol"),
+    ("exit_after_ms", "bek-unlock start to exit", r"exit -?\d+ after ([\d.]+) ms", "exit"),
+    ("own_ms", "own time outside key derivation and udev waits",
+     r"own time ([\d.]+) ms", "exit"),
+    ("own_cpu_ms", "CPU time of that own time", r"\(CPU ([\d.]+) ms", "exit"),
+    ("startup_ms", "startup", r"startup ([\d.]+) ms", "exit"),
+    ("probing_ms", "probing", r"probing ([\d.]+) ms", "exit"),
+    ("header_reads_ms", "LUKS header reads", r"LUKS header reads ([\d.]+) ms", "exit"),
+    ("mounts_ms", "mounts", r"mounts ([\d.]+) ms", "exit"),
+    ("console_ms", "console (writing its own lines to /dev/kmsg)", r"console ([\d.]+) ms", "exit"),
+    ("udev_wait_ms", "udev wait", r"udev wait ([\d.]+) ms", "exit"),
+    ("derive_total_ms", "key derivation + activation (total)",
+     r"key derivation \+ activation ([\d.]+) ms", "exit"),
+    ("vmhwm_kb", "peak memory VmHWM (kB)", r"VmHWM (\d+) kB", "exit"),
+]
+
+
+class Case:
+    def __init__(self, name, title, root, uuid_file, cpu="max"):
+        self.name, self.title, self.root, self.uuid_file, self.cpu = name, title, root, uuid_file, cpu
+        self.bek = IMG + "bek-good.img"
+
+    def uuid(self):
+        with open(self.uuid_file) as f:
+            return f.read().strip()
+
+    def kernel_args(self, image):
+        u = self.uuid()
+        args = ["rd.luks.uuid=%s" % u, "root=/dev/mapper/luks-%s" % u]
+        args += {"A": ["rd.bek.debug"],
+                 "B": ["rd.luks.key=%s=/%s:/dev/disk/by-label/BEK\\x20VOLUME" % (u, KEY)],
+                 "C": ["rd.luks.key=/%s:LABEL=BEK_VOLUME" % KEY]}[image]
+        return args + COMMON_ARGS
+
+
+def cases(bench_dir):
+    bimg = bench_dir + "/images/"
+    return {
+        "main": Case("main", "LUKS2 root, bek token naming keyslot 1 (pbkdf2, 1000 iterations); "
+                     "keyslot 0 another passphrase", IMG + "root-token.img", IMG + "uuid"),
+        "slot2": Case("slot2", "LUKS2 root, ADE key in keyslot 2, keyslots 0 and 1 other "
+                      "passphrases, all argon2id (%s, 1 thread); bek token naming keyslot 2"
+                      % read_or(bimg + "kdf-slot2", "cost unknown"),
+                      bimg + "root-slot2.img", bimg + "uuid-slot2"),
+        "nornd": Case("nornd", "as main, guest CPU without RDRAND/RDSEED (-cpu %s), "
+                      "no virtio-rng" % NORND_CPU, IMG + "root-token.img", IMG + "uuid",
+                      cpu=NORND_CPU),
+    }
+
+
+def read_or(path, default):
+    try:
+        with open(path) as f:
+            return f.read().strip()
+    except OSError:
+        return default
+
+
+class BenchBoot(boot.Boot):
+    """boot.Boot that also takes dracut's tty prompt (image C) for a prompt."""
+    def feed(self, data, qemu):
+        super().feed(data, qemu)
+        if not self.prompts and OTHER_PROMPT.search(self.text):
+            self.prompts = 1
+            self.events.setdefault("prompt", round(time.monotonic() - self.start, 2))
+
+
+# ---- one boot ------------------------------------------------------------------------------
+def first_stamp(lines, pred):
+    for t, text in lines:
+        if pred(text):
+            return t
+    return None
+
+
+def debug_split(text):
+    """bek-unlock's rd.bek.debug numbers: the last per-volume line and the exit line."""
+    vol = [l for l in text.splitlines() if "bek-unlock: debug:" in l and DEBUG_VOLUME in l]
+    ext = [l for l in text.splitlines() if DEBUG_EXIT.search(l)]
+    lines = {"vol": vol[-1] if vol else "", "exit": ext[-1] if ext else ""}
+    out = {}
+    for key, _, rx, which in DEBUG_FIELDS:
+        m = re.search(rx, lines[which])
+        out[key] = float(m.group(1)) if m else None
+    m = DEBUG_EXIT.search(lines["exit"])
+    out["exit_code"] = int(m.group(1)) if m else None
+    # On the critical path: from the moment both the LUKS volume and the BEK disk are known
+    # to the libcryptsetup activation call (mount, key read, unmount, header load).
+    parts = [out[k] for k in ("event_to_mounted_ms", "volume_wait_ms", "key_read_ms", "unmount_ms",
+                              "header_load_ms")]
+    out["critical_ms"] = (None if None in parts else
+                          round(parts[0] - parts[1] + parts[2] + parts[3] + parts[4], 1))
+    return out
+
+
+def figures(text, events):
+    lines = [(float(m.group(1)), m.group(2)) for m in PRINTK.finditer(text)]
+    unlock = first_stamp(lines, lambda l: l.startswith("bench: dm-crypt active"))
+    bek = first_stamp(lines, lambda l: l.strip() == "vdb:" or l.startswith(" vdb:"))
+    bek_src = "partition scan"
+    if bek is None:
+        bek = first_stamp(lines, lambda l: re.search(r"virtio_blk \S+ \[vdb\]", l))
+        bek_src = "virtio_blk" if bek is not None else None
+    root = first_stamp(lines, lambda l: "BEK-TEST: root init started" in l)
+    crng = first_stamp(lines, lambda l: "random: crng init done" in l)
+
+    def diff(a, b):
+        return round(a - b, 6) if a is not None and b is not None else None
+    return {
+        "unlock_s": unlock,
+        "bek_disk_s": bek,
+        "bek_disk_source": bek_src,
+        "bek_to_unlock_s": diff(unlock, bek),
+        "root_s": root,
+        "crng_s": crng,
+        "crng_minus_unlock_s": diff(crng, unlock),
+        "wall_s": events.get("marker"),
+    }
+
+
+def failure(r, fig):
+    why = []
+    if not r["root_reached"]:
+        why.append("root not reached")
+    if r["prompt"]:
+        why.append("passphrase prompt")
+    if r["panic"] or r["crash"]:
+        why.append("crash: %s" % "; ".join(r["crash"][:3]))
+    if r["hung"]:
+        why.append("hung until the deadline")
+    if fig["unlock_s"] is None:
+        why.append("no 'bench: dm-crypt active' line")
+    return ", ".join(why) or None
+
+
+def kernel_path():
+    kver = open(B + "/kernel/kver").read().strip()
+    return "%s/kernel/boot/vmlinuz-%s" % (B, kver)
+
+
+def run_boot(case, image, rnd, initrd, log):
+    argv = ["--initrd", initrd, "--disk", case.root, "--disk", case.bek, "--cpu", case.cpu,
+            "--deadline", str(DEADLINE), "--prompt-grace", str(PROMPT_GRACE), "--log", log]
+    for arg in case.kernel_args(image):
+        argv += ["--append", arg]
+    a = boot.parser().parse_args(argv)
+    a.kernel = kernel_path()
+    b = BenchBoot(a)
+    b.run()
+    r = b.result()
+    fig = figures(b.text, r["events"])
+    rec = {"case": case.name, "round": rnd, "image": image, "initrd": initrd,
+           "kernel_args": case.kernel_args(image), "cpu": case.cpu, "figures": fig,
+           "debug": debug_split(b.text) if image == "A" else None,
+           "qemu": r["qemu"], "wall_total_s": r["wall_s"], "events": r["events"], "log": log}
+    rec["failure"] = failure(r, fig)
+    return rec
+
+
+CALIB_LINE = re.compile(r"bench: argon2id derivation \d+: ([\d.]+) ms")
+
+
+def run_calib(calib, rnd, log):
+    """The bare guest of bench-images.sh calib: three argon2id derivations, their median."""
+    argv = ["--initrd", calib, "--deadline", "60", "--append", "printk.devkmsg=on", "--log", log]
+    a = boot.parser().parse_args(argv)
+    a.kernel = kernel_path()
+    b = boot.Boot(a)
+    b.run()
+    ms = [float(x) for x in CALIB_LINE.findall(b.text)]
+    return {"round": rnd, "image": "K", "initrd": calib, "derivations_ms": ms,
+            "calib_s": statistics.median(ms) / 1000 if ms else None, "qemu": b.status,
+            "wall_total_s": round(b.wall, 2), "log": log,
+            "failure": None if len(ms) == 3 else "calibration: %d of 3 derivation lines" % len(ms)}
+
+
+# ---- statistics and tables ------------------------------------------------------------------
+def fmt(v, unit="s"):
+    if v is None:
+        return "n/a"
+    if unit == "s":
+        return "%.2f" % v
+    if unit == "x":
+        return "%.2f" % v
+    if unit == "kB":
+        return "%d" % v
+    return "%.1f" % v
+
+
+def summary(values, unit="s"):
+    """'median (min-max)' of the values present; n/a if none; the count if some missing."""
+    vals = [v for v in values if v is not None]
+    if not vals:
+        return "n/a"
+    sep = " to " if min(vals) < 0 else "-"       # "-1.20 to -0.50", not "-1.20--0.50"
+    s = "%s (%s%s%s)" % (fmt(statistics.median(vals), unit), fmt(min(vals), unit), sep,
+                         fmt(max(vals), unit))
+    if len(vals) < len(values):
+        s += " [%d of %d]" % (len(vals), len(values))
+    return s
+
+
+def med(values):
+    vals = [v for v in values if v is not None]
+    return statistics.median(vals) if vals else None
+
+
+def ratios(num, den):
+    return [a / b if a is not None and b else None for a, b in zip(num, den)]
+
+
+def per_image(recs, rounds, key, src="figures"):
+    """{image: [value of round 0, 1, ...]} (None where the figure is missing or the boot
+    failed: a failed boot's figures are left out)."""
+    out = {}
+    for im in IMAGES:
+        vals = []
+        for rnd in range(rounds):
+            rec = recs.get((im, rnd))
+            d = rec and not rec["failure"] and rec.get(src)
+            vals.append(d.get(key) if d else None)
+        out[im] = vals
+    return out
+
+
+ROWS = [
+    ("unlock_s", "kernel start -> root unlocked (s)"),
+    ("bek_disk_s", "kernel start -> BEK disk appeared (s)"),
+    ("bek_to_unlock_s", "BEK disk appeared -> root unlocked (s)"),
+    ("root_s", "kernel start -> switch_root (root's init) (s)"),
+    ("wall_s", "QEMU start -> root reached, wall (s)"),
+    ("crng_s", "kernel start -> random: crng init done (s)"),
+    ("crng_minus_unlock_s", "crng init done minus root unlocked (s)"),
+]
+
+
+def slot2_rows(recs, rounds):
+    """A derives once (keyslot 2, from its token), B and C try keyslots 0, 1, 2 in order:
+    B - A and C - A should be about two derivations; one derivation is timed in a bare guest
+    (the calibration boot, K) in the same round."""
+    one = [r["calib_s"] if r and not r["failure"] else None
+           for r in (recs.get(("K", rnd)) for rnd in range(rounds))]
+    a_act = [x / 1000 if x is not None else None
+             for x in per_image(recs, rounds, "derive_ms", "debug")["A"]]
+    v = per_image(recs, rounds, "bek_to_unlock_s")
+    extra = {i: [x - a if x is not None and a is not None else None for x, a in zip(v[i], v["A"])]
+             for i in ("B", "C")}
+    return [
+        "| one argon2id derivation, timed in a bare guest in the same round (s) | %s | | | | |"
+        % summary(one),
+        "| A: key derivation + activation, bek-unlock's debug line (s) | %s | | | | |"
+        % summary(a_act),
+        "| minus A: BEK disk appeared -> root unlocked, same round (s) | | %s | %s | | |"
+        % (summary(extra["B"]), summary(extra["C"])),
+        "| the same in argon2id derivations of the same round (expected: about 2) | | %s | %s | | |"
+        % tuple(summary(ratios(extra[i], one), "x") for i in ("B", "C")),
+    ]
+
+
+def table(case, recs, rounds):
+    out = ["| figure | %s | A/B | A/C |" % " | ".join(IMAGE_NAMES[i] for i in IMAGES),
+           "| --- | --- | --- | --- | --- | --- |"]
+    for key, label in ROWS:
+        v = per_image(recs, rounds, key)
+        cells = [summary(v[i]) for i in IMAGES]
+        if key in ("crng_s", "crng_minus_unlock_s"):
+            rat = ["", ""]
+        else:
+            rat = [summary(ratios(v["A"], v["B"]), "x"), summary(ratios(v["A"], v["C"]), "x")]
+        out.append("| %s | %s | %s |" % (label, " | ".join(cells), " | ".join(rat)))
+    if case.name == "slot2":
+        out += slot2_rows(recs, rounds)
+    return "\n".join(out)
+
+
+CRITICAL = ("critical_ms", "on the critical path: volume and BEK disk known -> activation call", None, None)
+
+
+def debug_table(recs, rounds):
+    out = ["| A: bek-unlock's own split (rd.bek.debug) | median (min-max) |", "| --- | --- |"]
+    for key, label, _, _ in DEBUG_FIELDS + [CRITICAL]:
+        v = per_image(recs, rounds, key, "debug")["A"]
+        out.append("| %s%s | %s |" % (label, "" if key == "vmhwm_kb" else " (ms)",
+                                      summary(v, "kB" if key == "vmhwm_kb" else "ms")))
+    return "\n".join(out)
+
+
+TARGET_OWN_MS = 50
+
+
+def targets(recs, rounds):
+    """The issue's two targets, measured: bek-unlock's own time outside key derivation below
+    50 ms; A's kernel-to-unlocked median at or below B's."""
+    def m(key):
+        return med(per_image(recs, rounds, key, "debug")["A"])
+    unl = per_image(recs, rounds, "unlock_s")
+    a, b = med(unl["A"]), med(unl["B"])
+    out = []
+    for key, what in (("own_cpu_ms", "own CPU time outside key derivation (since exec)"),
+                      ("own_ms", "own wall time outside key derivation and udev waits"),
+                      ("critical_ms", "own wall time on the critical path (volume and BEK disk known "
+                       "-> activation)")):
+        v = m(key)
+        out.append("- %s: median %s ms, target < %d ms: %s" % (
+            what, fmt(v, "ms"), TARGET_OWN_MS,
+            "n/a" if v is None else "met" if v < TARGET_OWN_MS else "NOT met"))
+    out.append("- kernel start -> root unlocked: median A %s s, B %s s, target A <= B: %s" % (
+        fmt(a), fmt(b), "n/a" if a is None or b is None else "met" if a <= b else "NOT met"))
+    return "Targets:\n" + "\n".join(out)
+
+
+def crng_note(recs):
+    """How many boots printed "random: crng init done" at all (before the root's init)."""
+    ok = [r for r in recs.values() if not r["failure"]]
+    parts = []
+    for im in IMAGES:
+        rs = [r for r in ok if r["image"] == im]
+        seen = [r for r in rs if r["figures"]["crng_s"] is not None]
+        before = [r for r in seen if r["figures"]["unlock_s"] is not None
+                  and r["figures"]["crng_s"] < r["figures"]["unlock_s"]]
+        parts.append("%s %d of %d (before the unlock: %d)" % (IMAGE_NAMES[im], len(seen), len(rs),
+                                                              len(before)))
+    return "\"random: crng init done\" printed in: " + "; ".join(parts) + "."
+
+
+# ---- machine, sizes -------------------------------------------------------------------------
+def first_line(cmd):
+    try:
+        return subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                              text=True).stdout.splitlines()[0].strip()
+    except (OSError, IndexError):
+        return "unknown"
+
+
+def machine():
+    model = "unknown"
+    with open("/proc/cpuinfo") as f:
+        for l in f:
+            if l.startswith("model name"):
+                model = l.split(":", 1)[1].strip()
+                break
+    kvm = os.path.exists("/dev/kvm")
+    return {
+        "nproc": os.cpu_count(),
+        "cpu": model,
+        "qemu": first_line(["qemu-system-x86_64", "--version"]),
+        "accel": "TCG (no KVM: boot.py uses -accel tcg%s)" % ("; /dev/kvm exists" if kvm else ""),
+        "guest_kernel": open(B + "/kernel/kver").read().strip(),
+        "dracut": first_line(["dracut", "--version"]),
+        "host": "%s %s" % (platform.system(), platform.release()),
+        "loadavg": open("/proc/loadavg").read().split()[:3],
+        "date": time.strftime("%Y-%m-%d %H:%M:%S %z"),
+    }
+
+
+def zstd_size(path):
+    p = subprocess.Popen(["zstd", "-15", "-q", "-c", path], stdout=subprocess.PIPE)
+    n = 0
+    while True:
+        chunk = p.stdout.read(1 << 20)
+        if not chunk:
+            break
+        n += len(chunk)
+    return n if p.wait() == 0 else None
+
+
+def sizes(initrds):
+    out = ["| initramfs | uncompressed (bytes, as built) | zstd -15 (bytes) |", "| --- | --- | --- |"]
+    res = {}
+    for im in IMAGES:
+        raw = os.path.getsize(initrds[im])
+        z = zstd_size(initrds[im])
+        res[im] = {"path": initrds[im], "bytes": raw, "zstd15_bytes": z}
+        out.append("| %s | %s | %s |" % (IMAGE_NAMES[im], "{:,}".format(raw),
+                                        "{:,}".format(z) if z is not None else "n/a"))
+    return "\n".join(out), res
+
+
+# ---- main -----------------------------------------------------------------------------------
+def run_case(case, rounds, initrds, logdir, calib):
+    recs = {}
+    for rnd in range(rounds):
+        if case.name == "slot2":
+            log = "%s/%s-K-%d.log" % (logdir, case.name, rnd + 1)
+            rec = recs[("K", rnd)] = run_calib(calib, rnd + 1, log)
+            rec["case"] = case.name
+            print("  %s round %d/%d K bare-guest argon2id: %s; %s ms" % (
+                case.name, rnd + 1, rounds, "FAILED (%s)" % rec["failure"] if rec["failure"] else "ok",
+                " ".join("%.0f" % x for x in rec["derivations_ms"]) or "none"), flush=True)
+        for im in IMAGES:
+            log = "%s/%s-%s-%d.log" % (logdir, case.name, im, rnd + 1)
+            rec = run_boot(case, im, rnd + 1, initrds[im], log)
+            recs[(im, rnd)] = rec
+            f = rec["figures"]
+            print("  %s round %d/%d %s: %s; unlocked %s s, root %s s, wall %s s%s" % (
+                case.name, rnd + 1, rounds, IMAGE_NAMES[im],
+                "FAILED (%s)" % rec["failure"] if rec["failure"] else "ok",
+                fmt(f["unlock_s"]), fmt(f["root_s"]), fmt(f["wall_s"]),
+                "" if not rec["failure"] else "; log " + log), flush=True)
+    return recs
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("cases", nargs="*", default=["main", "slot2", "nornd"])
+    p.add_argument("--rounds", type=int, default=5)
+    p.add_argument("--dir", default=B + "/bench")
+    p.add_argument("--command", default=None, help="the command line to print in the header")
+    p.add_argument("--calib", default=None,
+                   help="slot2: the bare argon2id guest (bench-images.sh calib), booted each round")
+    a = p.parse_args()
+    all_cases = cases(a.dir)
+    unknown = [c for c in a.cases if c not in all_cases]
+    if "slot2" in a.cases and not a.calib:
+        p.error("slot2 needs --calib (make bench builds it)")
+    if unknown or a.rounds < 1:
+        p.error("unknown case(s) %s (known: %s)" % (" ".join(unknown), " ".join(all_cases))
+                if unknown else "--rounds must be at least 1")
+    initrds = {im: "%s/initrd-%s.img" % (a.dir, im.lower()) for im in IMAGES}
+    logdir = a.dir + "/logs"
+    os.makedirs(logdir, exist_ok=True)
+    command = a.command or " ".join(["qemu/bench.py"] + sys.argv[1:])
+    m = machine()
+    header = ("Machine: %d cores, %s; %s, %s; guest kernel %s, 512 MiB, 1 vCPU; %s; load average "
+              "at start %s. Command: `%s`" % (m["nproc"], m["cpu"], m["qemu"], m["accel"],
+                                              m["guest_kernel"], m["dracut"], " ".join(m["loadavg"]),
+                                              command))
+    print(header, flush=True)
+    failed, done, took = [], {}, {}
+    t0 = time.monotonic()
+    for name in a.cases:
+        case = all_cases[name]
+        tc = time.monotonic()
+        print("case %s: %d rounds x A B C, one boot at a time" % (name, a.rounds), flush=True)
+        recs = run_case(case, a.rounds, initrds, logdir, a.calib)
+        done[name], took[name] = recs, time.monotonic() - tc
+        failed += [r for r in recs.values() if r["failure"]]
+        with open("%s/results-%s.json" % (a.dir, name), "w") as f:
+            json.dump({"case": name, "title": case.title, "rounds": a.rounds, "machine": m,
+                       "command": command, "header": header,
+                       "boots": [recs[k] for k in sorted(recs, key=lambda k: (k[1], "KABC".index(k[0])))]},
+                      f, indent=1)
+    outputs = []
+    for name in a.cases:
+        case, recs = all_cases[name], done[name]
+        outputs.append("\n\n".join([
+            "### %s: %s" % (name, case.title),
+            "%d rounds; each cell: median (min-max) over rounds; ratios pair by pair (round i's A "
+            "over round i's B/C)." % a.rounds,
+            table(case, recs, a.rounds),
+            debug_table(recs, a.rounds),
+            targets(recs, a.rounds),
+            crng_note(recs),
+            "%d boots in %.0f s." % (len(recs), took[name])]))
+    size_text, size_res = sizes(initrds)
+    with open("%s/sizes.json" % a.dir, "w") as f:
+        json.dump(size_res, f, indent=1)
+    print("## bek-unlock benchmark\n\n%s\n\n%s\n\n%s\n" % (header, "\n\n".join(outputs), size_text))
+    print("Total %.0f s; load average at the end %s (a busy host spreads the figures)."
+          % (time.monotonic() - t0, " ".join(open("/proc/loadavg").read().split()[:3])))
+    if failed:
+        print("\nFAILED BOOTS (%d): the figures above leave them out:" % len(failed))
+        for r in failed:
+            print("  FAILED %s round %d %s: %s (log %s)" % (r["case"], r["round"],
+                                                           IMAGE_NAMES[r["image"]], r["failure"], r["log"]))
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
