@@ -44,6 +44,7 @@ struct volume {
 	dev_t devnum;
 	char node[NODE_MAX];
 	char header[sizeof(HEADER_COPY_DIR) + BEK_NAME_MAX + 1];  /* "" when on the device */
+	struct crypt_device *cd;   /* its header as read for the plan, until it is open */
 	struct bek_plan plan;
 	dev_t tried[MAX_FS];       /* BEK disks already tried: no retry storm */
 	size_t n_tried;
@@ -162,7 +163,9 @@ static void plan_volume(struct boot *b, struct volume *v)
 {
 	struct bek_luks_info info;
 	const char *header = v->header[0] ? v->header : v->node;
-	int r = bek_luks_read(header, &info);
+	crypt_free(v->cd);
+	v->cd = NULL;
+	int r = bek_luks_read(header, &info, &v->cd);
 	if (r < 0) {
 		v->failed = true;
 		snprintf(v->reason, sizeof(v->reason), "cannot read a LUKS header on %s: %s", header, strerror(-r));
@@ -273,9 +276,10 @@ static void add_volume(struct boot *b, const char *node, dev_t devnum)
 {
 	struct bek_luks_info info;
 	struct bek_plan plan;
+	struct crypt_device *cd = NULL;
 	if (find_volume(b, NULL, devnum))
 		return;    /* a crypttab volume, or a "change" event */
-	int r = bek_luks_read(node, &info);
+	int r = bek_luks_read(node, &info, &cd);
 	if (r < 0) {
 		bek_log_errno(LOG_WARNING, r, "Failed to read the LUKS header on %s: %m", node);
 		return;
@@ -284,16 +288,22 @@ static void add_volume(struct boot *b, const char *node, dev_t devnum)
 	if (!plan.use) {
 		bek_log(LOG_INFO, "leaving LUKS volume %s (%s) alone: %s%s%s", node, info.uuid, plan.skip,
 			info.token_problem[0] ? "; " : "", info.token_problem);
+		crypt_free(cd);
 		return;
 	}
 	struct volume *v = find_volume(b, plan.uuid, devnum);
-	if (v && v->seen)
+	if (v && v->seen) {
+		crypt_free(cd);
 		return;    /* a second path to a known volume */
+	}
 	if (!v) {
-		if (!(v = new_volume(b, node)))
+		if (!(v = new_volume(b, node))) {
+			crypt_free(cd);
 			return;
+		}
 		v->discovered = true;
 	}
+	v->cd = cd;
 	v->seen = true;
 	v->devnum = devnum;
 	snprintf(v->node, sizeof(v->node), "%s", node);
@@ -370,7 +380,7 @@ static void try_disk(const struct boot *b, struct volume *v, const struct fs *d)
 		return;
 	}
 	long t0 = now_ms();
-	r = bek_luks_unlock(v->node, v->header[0] ? v->header : NULL, v->plan.name, v->plan.keyslot,
+	r = bek_luks_unlock(v->cd, v->node, v->header[0] ? v->header : NULL, v->plan.name, v->plan.keyslot,
 			    v->plan.discard, &key, reason);
 	bek_secret_free(&key);
 	if (b->cfg->debug)
@@ -505,7 +515,8 @@ int bek_boot(const struct bek_config *cfg, const struct bek_crypttab_entry *entr
 	bek_luks_quiet();
 	bek_timing_add(BEK_T_STARTUP, bek_timing_started());
 	r = bek_wait_run(cfg->timeout_s * 1000u, &ops, &b);
-	if (r < 0 && r != -ETIMEDOUT)
-		return BEK_EXIT_ERROR;
-	return report_outcome(&b, r == -ETIMEDOUT);
+	int rc = r < 0 && r != -ETIMEDOUT ? BEK_EXIT_ERROR : report_outcome(&b, r == -ETIMEDOUT);
+	for (size_t i = 0; i < b.n_vols; i++)
+		crypt_free(b.vols[i].cd);
+	return rc;
 }

@@ -81,7 +81,7 @@ static void read_token(struct crypt_device *cd, struct bek_luks_info *info)
 	}
 }
 
-int bek_luks_read(const char *header, struct bek_luks_info *info)
+int bek_luks_read(const char *header, struct bek_luks_info *info, struct crypt_device **keep)
 {
 	struct crypt_device *cd;
 	memset(info, 0, sizeof(*info));
@@ -94,7 +94,10 @@ int bek_luks_read(const char *header, struct bek_luks_info *info)
 	info->version = strcmp(crypt_get_type(cd), CRYPT_LUKS2) == 0 ? 2 : 1;
 	if (info->version == 2)
 		read_token(cd, info);
-	crypt_free(cd);
+	if (keep)
+		*keep = cd;
+	else
+		crypt_free(cd);
 	bek_timing_add(BEK_T_LUKS_READ, t);
 	return 0;
 }
@@ -156,16 +159,20 @@ static int activate_any(struct crypt_device *cd, const char *name, const struct 
 	return r;
 }
 
-int bek_luks_unlock(const char *device, const char *header, const char *name, int keyslot,
-		    bool discard, const struct bek_secret *key, char why[BEK_REASON_MAX])
+int bek_luks_unlock(struct crypt_device *loaded, const char *device, const char *header, const char *name,
+		    int keyslot, bool discard, const struct bek_secret *key, char why[BEK_REASON_MAX])
 {
-	struct crypt_device *cd;
+	struct crypt_device *cd = loaded;
 	unsigned need_mib = 0;
 	int skipped = -1;
 	long avail_kb = mem_available_kb();
 	uint32_t flags = discard ? CRYPT_ACTIVATE_ALLOW_DISCARDS : 0;
 	uint64_t t = bek_clock_us();
-	int r = load_detached(device, header, CRYPT_LUKS, &cd);
+	int r = 0;
+	if (!loaded)
+		r = load_detached(device, header, CRYPT_LUKS, &cd);
+	else if (header)    /* loaded from the header file alone: name its data device */
+		r = crypt_set_data_device(cd, device);
 	bek_timing_add(BEK_T_HEADER_LOAD, t);
 	if (r < 0) {
 		snprintf(why, BEK_REASON_MAX, "cannot read the LUKS header: %s", strerror(-r));
@@ -181,7 +188,8 @@ int bek_luks_unlock(const char *device, const char *header, const char *name, in
 		r = -ENOMEM;
 	bek_timing_add(BEK_T_ACTIVATE, t);
 	bek_timing_add(BEK_T_ACTIVATE_CPU, cpu);
-	crypt_free(cd);
+	if (!loaded)
+		crypt_free(cd);
 	if (r >= 0)
 		return r;
 	if (r == -EPERM && keyslot >= 0)

@@ -5,6 +5,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+struct crypt_device;
+
 #include "secret.h"
 #include "token.h"
 
@@ -22,15 +24,17 @@ struct bek_luks_info {
 void bek_luks_quiet(void);
 
 /* Reads a LUKS header: on a device, or in a detached header file or image file.
- * Returns 0, or a negative errno (-EINVAL: not LUKS). */
-int bek_luks_read(const char *header, struct bek_luks_info *info);
+ * Returns 0, or a negative errno (-EINVAL: not LUKS). With keep, the loaded header is
+ * kept there for bek_luks_unlock (free it with crypt_free), so that it is not read and
+ * parsed again. */
+int bek_luks_read(const char *header, struct bek_luks_info *info, struct crypt_device **keep);
 
 /* Opens device (with its detached header, when header is not NULL) as
  * /dev/mapper/name with key as passphrase, on keyslot (or any keyslot when -1),
- * allowing discards when asked. Returns the keyslot used, or a negative errno with
- * why set. */
-int bek_luks_unlock(const char *device, const char *header, const char *name, int keyslot,
-		    bool discard, const struct bek_secret *key, char why[BEK_REASON_MAX]);
+ * allowing discards when asked. loaded: that header as kept by bek_luks_read, or NULL
+ * to read it here. Returns the keyslot used, or a negative errno with why set. */
+int bek_luks_unlock(struct crypt_device *loaded, const char *device, const char *header, const char *name,
+		    int keyslot, bool discard, const struct bek_secret *key, char why[BEK_REASON_MAX]);
 
 /* Writes tok as the device's bek token, replacing an existing one. Returns the token
  * id, or a negative errno with why set. */

@@ -70,7 +70,7 @@ static int inspect(int argc, char **argv)
 	if (r < 0)
 		return bek_log_errno(LOG_ERR, r, "Failed to read the kernel command line: %m"), BEK_EXIT_ERROR;
 	bek_luks_quiet();
-	r = bek_luks_read(header ? header : device, &info);
+	r = bek_luks_read(header ? header : device, &info, NULL);
 	if (r < 0)
 		return bek_log_errno(LOG_ERR, r, "Failed to read a LUKS header on %s: %m", header ? header : device),
 		       BEK_EXIT_ERROR;
