@@ -49,8 +49,8 @@ class Boot:
     # ---- QEMU command line ----------------------------------------------------------------
     def command(self, monitor):
         a = self.a
-        # -cpu max: RDRAND, as cloud CPUs have, seeds the kernel RNG at once; without it
-        # libcryptsetup's start waits seconds for entropy under TCG (--cpu changes it).
+        # -cpu max: RDRAND, as cloud CPUs have, seeds the kernel RNG at once; --cpu
+        # max,rdrand=off,rdseed=off makes a guest without a hardware RNG (scenario nornd).
         cmd = ["timeout", "--kill-after=5", str(a.deadline + 15),
                "qemu-system-x86_64", "-accel", "tcg", "-cpu", a.cpu, "-m", str(a.memory), "-smp", "1",
                "-display", "none", "-vga", "none", "-nic", "none", "-no-reboot",

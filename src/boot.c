@@ -7,7 +7,6 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "bekfs.h"
@@ -57,15 +56,8 @@ struct boot {
 	size_t n_fs;
 	struct volume vols[MAX_VOLUMES];
 	size_t n_vols;
-	long start_ms;
+	uint64_t start_us;
 };
-
-static long now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
-}
 
 static struct volume *find_volume(struct boot *b, const char *uuid, dev_t devnum)
 {
@@ -115,7 +107,7 @@ static void add_fs(struct boot *b, const char *node, dev_t devnum, const struct 
 	snprintf(f->uuid, sizeof(f->uuid), "%s", pr->uuid);
 	if (f->label[0] && label_wanted(b, f->label))
 		bek_log(LOG_NOTICE, "found BEK disk %s (%s, label \"%s\") after %ld ms", node, f->fstype, f->label,
-			now_ms() - b->start_ms);
+			(long)((bek_clock_us() - b->start_us) / 1000));
 }
 
 static void remove_fs(struct boot *b, dev_t devnum)
@@ -379,7 +371,7 @@ static void try_disk(const struct boot *b, struct volume *v, const struct fs *d)
 		bek_log_errno(LOG_ERR, r, "%s: %s: %m", v->plan.name, v->reason);
 		return;
 	}
-	long t0 = now_ms();
+	uint64_t t0 = bek_clock_us();
 	r = bek_luks_unlock(v->cd, v->node, v->header[0] ? v->header : NULL, v->plan.name, v->plan.keyslot,
 			    v->plan.discard, &key, reason);
 	bek_secret_free(&key);
@@ -392,7 +384,7 @@ static void try_disk(const struct boot *b, struct volume *v, const struct fs *d)
 	}
 	v->open = true;
 	bek_log(LOG_NOTICE, "unlocked %s as %s in %ld ms (keyslot %d, key file \"%s\" on %s%s)",
-		v->node, v->plan.name, now_ms() - t0, r, v->plan.key_file, d->node,
+		v->node, v->plan.name, (long)((bek_clock_us() - t0) / 1000), r, v->plan.key_file, d->node,
 		v->plan.discard ? ", discards allowed" : "");
 }
 
@@ -498,7 +490,7 @@ int bek_boot(const struct bek_config *cfg, const struct bek_crypttab_entry *entr
 	}
 	memset(&b, 0, sizeof(b));
 	b.cfg = cfg;
-	b.start_ms = now_ms();
+	b.start_us = bek_clock_us();
 	for (size_t i = 0; i < n_entries; i++) {
 		struct volume *v = new_volume(&b, entries[i].name);
 		v->entry = &entries[i];

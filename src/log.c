@@ -1,5 +1,4 @@
 #include "log.h"
-#include "timing.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -7,6 +6,8 @@
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
+
+#include "timing.h"
 
 #define LINE_MAX_BYTES 480   /* well below the kernel's 1024-byte record limit */
 

@@ -102,21 +102,6 @@ int bek_luks_read(const char *header, struct bek_luks_info *info, struct crypt_d
 	return 0;
 }
 
-/* MemAvailable from /proc/meminfo in KiB, or -1 when unknown. */
-static long mem_available_kb(void)
-{
-	char line[128];
-	long kb = -1;
-	FILE *f = fopen("/proc/meminfo", "re");
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "MemAvailable: %ld kB", &kb) == 1)
-			break;
-	fclose(f);
-	return kb;
-}
-
 /* An Argon2 keyslot that needs more memory than the system has would get the
  * process killed by the OOM killer instead of failing: refuse it up front. */
 static bool fits_memory(struct crypt_device *cd, int keyslot, long avail_kb, unsigned *need_mib)
@@ -165,7 +150,7 @@ int bek_luks_unlock(struct crypt_device *loaded, const char *device, const char 
 	struct crypt_device *cd = loaded;
 	unsigned need_mib = 0;
 	int skipped = -1;
-	long avail_kb = mem_available_kb();
+	long avail_kb = bek_proc_kb("/proc/meminfo", "MemAvailable");
 	uint32_t flags = discard ? CRYPT_ACTIVATE_ALLOW_DISCARDS : 0;
 	uint64_t t = bek_clock_us();
 	int r = 0;

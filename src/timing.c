@@ -2,6 +2,7 @@
 
 #include <inttypes.h>
 #include <stdio.h>
+#include <string.h>
 #include <time.h>
 
 #include "log.h"
@@ -62,17 +63,17 @@ const char *bek_ms(uint64_t us, char buf[24])
 	return buf;
 }
 
-/* VmHWM from /proc/self/status in kB, or -1. */
-static long peak_rss_kb(void)
+long bek_proc_kb(const char *path, const char *field)
 {
 	char line[128];
 	long kb = -1;
-	FILE *f = fopen("/proc/self/status", "re");
+	size_t len = strlen(field);
+	FILE *f = fopen(path, "re");
 	if (!f)
 		return -1;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "VmHWM: %ld kB", &kb) == 1)
-			break;
+	while (kb < 0 && fgets(line, sizeof(line), f))
+		if (strncmp(line, field, len) == 0 && line[len] == ':' && sscanf(line + len + 1, "%ld kB", &kb) != 1)
+			kb = -1;
 	fclose(f);
 	return kb;
 }
@@ -92,5 +93,5 @@ void bek_timing_report(int exit_code)
 		exit_code, bek_ms(after, a), bek_ms(own, o), bek_ms(own_cpu, c), bek_ms(total[BEK_T_STARTUP], s),
 		bek_ms(total[BEK_T_PROBE], p), bek_ms(total[BEK_T_LUKS_READ] + total[BEK_T_HEADER_LOAD], h),
 		bek_ms(total[BEK_T_MOUNT], m), bek_ms(total[BEK_T_LOG], l), bek_ms(total[BEK_T_UDEV_WAIT], w),
-		bek_ms(total[BEK_T_ACTIVATE], k), peak_rss_kb());
+		bek_ms(total[BEK_T_ACTIVATE], k), bek_proc_kb("/proc/self/status", "VmHWM"));
 }

@@ -40,6 +40,10 @@ uint64_t bek_timing_total(enum bek_phase p);
 /* Formats microseconds as milliseconds with one decimal: "12.3". */
 const char *bek_ms(uint64_t us, char buf[24]);
 
+/* The "FIELD:   N kB" line of a /proc file (/proc/meminfo, /proc/self/status) in kB,
+ * or -1 when it cannot be read. */
+long bek_proc_kb(const char *path, const char *field);
+
 /* Logs the summary line: exit code; wall time since bek_timing_start() and the part
  * of it outside udev waits and key derivation ("own time"); CPU time since exec outside
  * key derivation; peak memory (VmHWM). */
