@@ -254,6 +254,23 @@ def initrd_static(initrds):
                 "static" if static else "NOT static", ", ".join(libs) or "none")}
 
 
+PRELOAD_CONF = "etc/modules-load.d/bek-unlock.conf"
+
+
+def initrd_preload(initrds):
+    """Host side: the module has systemd-modules-load preload the unlock path's kernel
+    modules, and every module it names is in the image (a missing one is only logged)."""
+    start = time.monotonic()
+    conf = subprocess.run(["lsinitrd", "-f", PRELOAD_CONF, initrds["bek"]],
+                          capture_output=True, text=True).stdout.split()
+    kos = {re.sub(r"\.ko(\.\w+)?$", "", os.path.basename(f)).replace("-", "_")
+           for f in initrd_files(initrds["bek"]) if re.search(r"\.ko(\.\w+)?$", f)}
+    missing = [m for m in conf if m.replace("-", "_") not in kos]
+    return {"ok": "vfat" in conf and "dm_crypt" in conf and not missing, "wall_s": time.monotonic() - start,
+            "observed": "%s: %s; not in the image: %s" % (PRELOAD_CONF, " ".join(conf) or "absent",
+                                                         ", ".join(missing) or "none")}
+
+
 S = Scenario
 DECOY_HOTPLUG = (["bek-good.img", "root-token.img"], 1, "found BEK disk /dev/vda")
 SCENARIOS = [
@@ -347,15 +364,21 @@ SCENARIOS = [
                               dm("luks-{uuid}", "luks-{data}"))),
     # Without RDRAND the kernel's RNG is not ready for a minute; a read of /dev/urandom
     # would first generate jitter entropy until it is ("random: crng init done").
-    S("nornd", "guest CPU without RDRAND/RDSEED, no virtio-rng: no wait for the kernel's RNG",
-      "root-token.img", ["bek-good.img"], cpu="max,rdrand=off,rdseed=off",
-      checks=unlocked_quietly(before_kernel("unlocked /dev/vda as ", "random: crng init done"))),
+    # rd.bek.debug: the two debug lines come too.
+    S("nornd", "guest CPU without RDRAND/RDSEED, no virtio-rng, rd.bek.debug: no wait for the kernel's RNG",
+      "root-token.img", ["bek-good.img"], ["rd.bek.debug"], cpu="max,rdrand=off,rdseed=off",
+      checks=unlocked_quietly(before_kernel("unlocked /dev/vda as ", "random: crng init done"),
+                              line(": BEK disk event to mounted "),
+                              line("debug: exit 0 after "))),
     S("discover", "no rd.luks.* at all (root=/dev/mapper/luks-UUID): found by its token",
       "root-token.img", ["bek-good.img"], luks="none",
       checks=unlocked_quietly(line('key file "%s" (from token 0)' % KEY))),
     S("initrd-clean", "host: the built initramfs holds no key file and no key bytes",
       None, host=initrd_clean,
       checks=[("no %s* file, no *.key content" % KEY, lambda r: r["ok"])]),
+    S("initrd-preload", "host: the unlock path's kernel modules are preloaded, all of them in the image",
+      None, host=initrd_preload,
+      checks=[("vfat and dm_crypt listed, every listed module present", lambda r: r["ok"])]),
     S("initrd-static", "host: the module adds a static bek-unlock and no shared library",
       None, host=initrd_static,
       checks=[("static binary, no .so added", lambda r: r["ok"])]),
