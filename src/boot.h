@@ -4,14 +4,7 @@
 
 #include "cmdline.h"
 #include "crypttab.h"
-
-/* Exit codes of "bek-unlock boot" (documented in the README). */
-enum {
-	BEK_EXIT_OK = 0,          /* every volume open, nothing to do, or disabled */
-	BEK_EXIT_ERROR = 1,       /* usage error or internal failure (udev, memory) */
-	BEK_EXIT_NO_BEK = 2,      /* no BEK disk with the label appeared in time */
-	BEK_EXIT_NOT_UNLOCKED = 3 /* a BEK disk came, but a volume could not be unlocked */
-};
+#include "exitcode.h"
 
 /* Unlocks the volumes named in cfg and entries (the image's crypttab), or carrying
  * a bek token. Returns one of the exit codes above. */

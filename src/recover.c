@@ -15,7 +15,7 @@
 #include <termios.h>
 #include <unistd.h>
 
-#include "boot.h"
+#include "exitcode.h"
 #include "cmdline.h"
 #include "keyname.h"
 #include "kvsecret.h"

@@ -1,0 +1,15 @@
+/* The one convention for "why it failed", in every module: a function that can fail
+ * for a reason the user must read returns a negative errno and writes that reason, a
+ * phrase for the console ("key file is empty"), into the caller's buffer
+ * char why[BEK_WHY_MAX]. The caller adds context (device, volume) and logs it once. */
+#ifndef BEK_WHY_H
+#define BEK_WHY_H
+
+#include <stdio.h>
+
+#define BEK_WHY_MAX 256
+
+/* bek_why(why, "format", ...): sets the reason; truncated, never overflowed. */
+#define bek_why(why, ...) ((void)snprintf((why), BEK_WHY_MAX, __VA_ARGS__))
+
+#endif
