@@ -2,32 +2,42 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <limits.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <linux/openat2.h>
 #include <sys/mount.h>
-#include <sys/syscall.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "beneath.h"
 #include "log.h"
 #include "timing.h"
 
-const char *bek_mount_options(const char *fstype)
+static const char *mount_options(const char *fstype)
 {
 	/* The codepage and charset named, so that the same two NLS modules serve on every
 	 * kernel (the dracut module preloads them); key file names are ASCII anyway. */
 	if (strcmp(fstype, "vfat") == 0)
 		return "uid=0,gid=0,umask=0077,codepage=437,iocharset=ascii";
 	/* noload/norecovery: no journal replay, so a read-only mount never writes. */
-	if (strcmp(fstype, "ext4") == 0 || strcmp(fstype, "ext3") == 0 || strcmp(fstype, "ext2") == 0)
-		return strcmp(fstype, "ext2") == 0 ? "" : "noload";
+	if (strcmp(fstype, "ext4") == 0 || strcmp(fstype, "ext3") == 0)
+		return "noload";
+	if (strcmp(fstype, "ext2") == 0)
+		return "";
 	if (strcmp(fstype, "xfs") == 0)   /* RHEL's /boot, holding ADE's detached header */
 		return "norecovery";
 	return NULL;
+}
+
+bool bek_key_fs_ok(const char *fstype)
+{
+	return strcmp(fstype, "vfat") == 0;
+}
+
+bool bek_header_fs_ok(const char *fstype)
+{
+	return mount_options(fstype) != NULL;
 }
 
 int bek_private_mounts(void)
@@ -55,36 +65,36 @@ static int read_all(int fd, struct bek_secret *key)
 	return 0;
 }
 
-static int open_key(int dirfd, const char *key_file, struct bek_secret *key, const char **why)
+static int open_key(int dirfd, const char *key_file, struct bek_secret *key, char why[BEK_WHY_MAX])
 {
 	struct stat st;
 	int r;
 	int fd = openat(dirfd, key_file, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
 	if (fd < 0) {
 		r = -errno;
-		*why = r == -ENOENT ? "key file not found" :
-		       r == -ELOOP ? "key file is a symbolic link" : "cannot open key file";
+		bek_why(why, "%s", r == -ENOENT ? "key file not found" :
+				   r == -ELOOP ? "key file is a symbolic link" : "cannot open key file");
 		return r;
 	}
 	if (fstat(fd, &st) < 0) {
 		r = -errno;
-		*why = "cannot stat key file";
+		bek_why(why, "cannot stat key file");
 	} else if (S_ISDIR(st.st_mode)) {
 		r = -EISDIR;
-		*why = "key file is a directory";
+		bek_why(why, "key file is a directory");
 	} else if (!S_ISREG(st.st_mode)) {
 		r = -EINVAL;
-		*why = "key file is not a regular file";
+		bek_why(why, "key file is not a regular file");
 	} else if (st.st_size == 0) {
 		r = -ENODATA;
-		*why = "key file is empty";
+		bek_why(why, "key file is empty");
 	} else if (st.st_size > (off_t)BEK_KEY_SIZE_MAX) {
 		r = -EFBIG;
-		*why = "key file is larger than 8 MiB";
+		bek_why(why, "key file is larger than 8 MiB");
 	} else if ((r = bek_secret_alloc(key, (size_t)st.st_size)) < 0) {
-		*why = "cannot allocate locked memory for the key";
+		bek_why(why, "cannot allocate locked memory for the key");
 	} else if ((r = read_all(fd, key)) < 0) {
-		*why = "cannot read key file";
+		bek_why(why, "cannot read key file");
 		bek_secret_free(key);
 	}
 	close(fd);
@@ -96,40 +106,6 @@ struct private_mount {
 	int dirfd;
 };
 
-/* Mounts devnode read-only, nosuid, nodev, noexec in a fresh 0700 directory. */
-static int mount_private(const char *devnode, const char *fstype, struct private_mount *m, const char **why)
-{
-	const char *options = bek_mount_options(fstype);
-	uint64_t t = bek_clock_us();
-	int r;
-
-	if (!options) {
-		*why = "not a VFAT, ext2/3/4 or XFS filesystem";
-		return -EMEDIUMTYPE;
-	}
-	snprintf(m->dir, sizeof(m->dir), "%s", BEK_MOUNT_PARENT "/bek-unlock.XXXXXX");
-	if (!mkdtemp(m->dir)) {   /* mode 0700 */
-		*why = "cannot create a private mount directory";
-		return -errno;
-	}
-	if (mount(devnode, m->dir, fstype, MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_NOATIME, options) < 0) {
-		r = -errno;
-		*why = "cannot mount the filesystem";
-		rmdir(m->dir);
-		return r;
-	}
-	m->dirfd = open(m->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (m->dirfd < 0) {
-		r = -errno;
-		*why = "cannot open the mounted filesystem";
-		umount2(m->dir, MNT_DETACH);
-		rmdir(m->dir);
-		return r;
-	}
-	bek_timing_add(BEK_T_MOUNT, t);
-	return 0;
-}
-
 static void umount_private(struct private_mount *m)
 {
 	uint64_t t = bek_clock_us();
@@ -140,11 +116,53 @@ static void umount_private(struct private_mount *m)
 	bek_timing_add(BEK_T_UNMOUNT, t);
 }
 
-int bek_read_key(const char *devnode, const char *fstype, const char *key_file,
-		 struct bek_secret *key, const char **why)
+/* Mounts devnode read-only, nosuid, nodev, noexec in a fresh 0700 directory, and makes
+ * sure that what got mounted is devnum, the device that was probed: a /dev name is only
+ * a name, and udev may have renamed or replaced the node since. */
+static int mount_private(const char *devnode, dev_t devnum, const char *fstype, struct private_mount *m,
+			 char why[BEK_WHY_MAX])
+{
+	const char *options = mount_options(fstype);
+	uint64_t t = bek_clock_us();
+	struct stat st;
+	int r;
+
+	if (!options)
+		return bek_why(why, "%s is not a filesystem bek-unlock mounts", fstype), -EMEDIUMTYPE;
+	if (stat(devnode, &st) < 0 || !S_ISBLK(st.st_mode) || st.st_rdev != devnum)
+		return bek_why(why, "%s is no longer the device that was probed", devnode), -ENXIO;
+	snprintf(m->dir, sizeof(m->dir), "%s", BEK_MOUNT_PARENT "/bek-unlock.XXXXXX");
+	if (!mkdtemp(m->dir)) {   /* mode 0700 */
+		r = -errno;
+		return bek_why(why, "cannot create a private mount directory"), r;
+	}
+	if (mount(devnode, m->dir, fstype, MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_NOATIME, options) < 0) {
+		r = -errno;
+		rmdir(m->dir);
+		return bek_why(why, "cannot mount the filesystem"), r;
+	}
+	m->dirfd = open(m->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (m->dirfd < 0) {
+		r = -errno;
+		umount2(m->dir, MNT_DETACH);
+		rmdir(m->dir);
+		return bek_why(why, "cannot open the mounted filesystem"), r;
+	}
+	if (fstat(m->dirfd, &st) < 0 || st.st_dev != devnum) {
+		umount_private(m);
+		return bek_why(why, "what got mounted from %s is not the device that was probed", devnode), -ENXIO;
+	}
+	bek_timing_add(BEK_T_MOUNT, t);
+	return 0;
+}
+
+int bek_read_key(const char *devnode, dev_t devnum, const char *fstype, const char *key_file,
+		 struct bek_secret *key, char why[BEK_WHY_MAX])
 {
 	struct private_mount m;
-	int r = mount_private(devnode, fstype, &m, why);
+	if (!bek_key_fs_ok(fstype))
+		return bek_why(why, "%s, not VFAT", fstype), -EMEDIUMTYPE;
+	int r = mount_private(devnode, devnum, fstype, &m, why);
 	if (r < 0)
 		return r;
 	uint64_t t = bek_clock_us();
@@ -154,50 +172,45 @@ int bek_read_key(const char *devnode, const char *fstype, const char *key_file,
 	return r;
 }
 
-static int copy_fd(int in, int out, off_t size, const char **why)
+static int copy_fd(int in, int out, off_t size, char why[BEK_WHY_MAX])
 {
 	char buf[65536];
 	for (off_t done = 0; done < size;) {
 		ssize_t k = read(in, buf, sizeof(buf));
 		if (k < 0 && errno == EINTR)
 			continue;
-		if (k <= 0) {
-			*why = "cannot read the header file";
-			return k < 0 ? -errno : -EIO;   /* 0: it shrank under us */
-		}
+		if (k <= 0)   /* 0: it shrank under us */
+			return bek_why(why, "cannot read the header file"), k < 0 ? -errno : -EIO;
 		ssize_t w = write(out, buf, (size_t)k);
-		if (w != k) {
-			*why = "cannot write the header copy";
-			return w < 0 ? -errno : -ENOSPC;
-		}
+		if (w != k)
+			return bek_why(why, "cannot write the header copy"), w < 0 ? -errno : -ENOSPC;
 		done += k;
 	}
 	return 0;
 }
 
-int bek_read_header(const char *devnode, const char *fstype, const char *path, int out, const char **why)
+int bek_read_header(const char *devnode, dev_t devnum, const char *fstype, const char *path, int out,
+		    char why[BEK_WHY_MAX])
 {
 	struct private_mount m;
 	struct stat st;
-	/* Beneath the mount, no symbolic links, no crossing into other mounts. */
-	struct open_how how = {
-		.flags = O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC,
-		.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS | RESOLVE_NO_XDEV,
-	};
-	int r = mount_private(devnode, fstype, &m, why);
+	char w[BEK_WHY_MAX];
+	int r = mount_private(devnode, devnum, fstype, &m, why);
 	if (r < 0)
 		return r;
-	int fd = (int)syscall(SYS_openat2, m.dirfd, path, &how, sizeof(how));
+	int fd = bek_open_beneath(m.dirfd, path, O_RDONLY | O_NONBLOCK, w);
 	if (fd < 0) {
-		r = -errno;
-		*why = r == -ENOENT ? "header file not found" : r == -ELOOP ? "header path has a symbolic link" :
-								   "cannot open the header file";
+		r = fd;
+		if (r == -ENOENT || r == -ELOOP)
+			bek_why(why, "%s", r == -ENOENT ? "header file not found" : "header path has a symbolic link");
+		else
+			bek_why(why, "cannot open the header file: its path %.200s", w);
 	} else if (fstat(fd, &st) < 0) {
 		r = -errno;
-		*why = "cannot stat the header file";
+		bek_why(why, "cannot stat the header file");
 	} else if (!S_ISREG(st.st_mode) || st.st_size < 4096 || st.st_size > (off_t)BEK_HEADER_SIZE_MAX) {
 		r = -EINVAL;
-		*why = "header file is not a regular file of 4 KiB to 64 MiB";
+		bek_why(why, "header file is not a regular file of 4 KiB to 64 MiB");
 	} else {
 		r = copy_fd(fd, out, st.st_size, why);
 	}

@@ -149,6 +149,7 @@ static const char *apply_param(struct bek_config *cfg, const char *key, const ch
 		if (!v || parse_bool(v, &b) < 0)
 			return "expected 0 or 1";
 		cfg->enabled = b;
+		cfg->asked |= b;
 	} else if (strcmp(key, "rd.bek.debug") == 0) {
 		if (!v)
 			b = true;    /* a bare flag, like rd.debug */
@@ -161,16 +162,19 @@ static const char *apply_param(struct bek_config *cfg, const char *key, const ch
 	} else if (strcmp(key, "rd.bek.timeout") == 0) {
 		if (!v || parse_seconds(v, &cfg->timeout_s) < 0)
 			return "expected whole seconds from 0 to 600";
+		cfg->asked = true;
 	} else if (strcmp(key, "rd.bek.label") == 0) {
 		char label[BEK_LABEL_MAX + 1];
 		if (!v || bek_label_unescape(v, label) < 0)
 			return "expected a label of 1-255 printable bytes (\\x20 for a space)";
 		memcpy(cfg->label, label, sizeof(label));
+		cfg->asked = true;
 	} else if (strcmp(key, "rd.bek.keyfile") == 0) {
 		const char *why = v ? bek_keyname_check(v) : "empty";
 		if (why)
 			return why;
 		snprintf(cfg->keyfile, sizeof(cfg->keyfile), "%s", v);
+		cfg->asked = true;
 	} else if (strcmp(key, "rd.luks.uuid") == 0) {
 		return v ? apply_luks_uuid(cfg, v) : "expected a UUID";
 	} else if (strcmp(key, "rd.luks.name") == 0) {

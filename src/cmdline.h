@@ -24,6 +24,8 @@ struct bek_target {
 struct bek_config {
 	bool enabled;                 /* false on rd.bek=0 or rd.luks=0 */
 	bool debug;                   /* rd.bek.debug: where the time and memory went */
+	bool asked;                   /* rd.bek=1, rd.bek.timeout=, .label= or .keyfile= given: the
+	                               * volumes named by rd.luks.* are bek-unlock's own */
 	unsigned timeout_s;           /* rd.bek.timeout= */
 	char label[BEK_LABEL_MAX + 1];       /* rd.bek.label= */
 	char keyfile[BEK_LABEL_MAX + 1];     /* rd.bek.keyfile=, "" when not given */

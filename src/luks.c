@@ -6,8 +6,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
+#include <fcntl.h>
+#include <unistd.h>
 
+#include "deadline.h"
 #include "log.h"
+#include "plan.h"
 #include "timing.h"
 
 #define LUKS2_TOKENS_MAX 32
@@ -116,6 +121,9 @@ static bool fits_memory(struct crypt_device *cd, int keyslot, long avail_kb, uns
 static int activate(struct crypt_device *cd, const char *name, int keyslot, const struct bek_secret *key,
 		    uint32_t flags)
 {
+	struct crypt_pbkdf_type pbkdf = { .type = NULL };
+	(void)crypt_keyslot_get_pbkdf(cd, keyslot, &pbkdf);
+	bek_activity(true, "deriving the key for keyslot %d (%s)", keyslot, pbkdf.type ? pbkdf.type : "unknown KDF");
 	return crypt_activate_by_passphrase(cd, name, keyslot, key->data, key->size, flags);
 }
 
@@ -145,7 +153,7 @@ static int activate_any(struct crypt_device *cd, const char *name, const struct 
 }
 
 int bek_luks_unlock(struct crypt_device *loaded, const char *device, const char *header, const char *name,
-		    int keyslot, bool discard, const struct bek_secret *key, char why[BEK_REASON_MAX])
+		    int keyslot, bool discard, const struct bek_secret *key, char why[BEK_WHY_MAX])
 {
 	struct crypt_device *cd = loaded;
 	unsigned need_mib = 0;
@@ -160,7 +168,7 @@ int bek_luks_unlock(struct crypt_device *loaded, const char *device, const char 
 		r = crypt_set_data_device(cd, device);
 	bek_timing_add(BEK_T_HEADER_LOAD, t);
 	if (r < 0) {
-		snprintf(why, BEK_REASON_MAX, "cannot read the LUKS header: %s", strerror(-r));
+		snprintf(why, BEK_WHY_MAX, "cannot read the LUKS header: %s", strerror(-r));
 		return r;
 	}
 	uint64_t cpu = bek_cpu_us();
@@ -178,39 +186,93 @@ int bek_luks_unlock(struct crypt_device *loaded, const char *device, const char 
 	if (r >= 0)
 		return r;
 	if (r == -EPERM && keyslot >= 0)
-		snprintf(why, BEK_REASON_MAX, "key rejected by keyslot %d", keyslot);
+		snprintf(why, BEK_WHY_MAX, "key rejected by keyslot %d", keyslot);
 	else if (r == -EPERM && skipped >= 0)
-		snprintf(why, BEK_REASON_MAX, "key rejected by every keyslot tried; keyslot %d not tried: not enough memory "
+		snprintf(why, BEK_WHY_MAX, "key rejected by every keyslot tried; keyslot %d not tried: not enough memory "
 			 "for the key derivation (needs %u MiB, %ld MiB available)", skipped, need_mib, avail_kb / 1024);
 	else if (r == -EPERM)
-		snprintf(why, BEK_REASON_MAX, "key rejected by every keyslot");
+		snprintf(why, BEK_WHY_MAX, "key rejected by every keyslot");
 	else if (r == -ENOMEM)
-		snprintf(why, BEK_REASON_MAX, "not enough memory for the key derivation (needs %u MiB, %ld MiB available)",
+		snprintf(why, BEK_WHY_MAX, "not enough memory for the key derivation (needs %u MiB, %ld MiB available)",
 			 need_mib, avail_kb / 1024);
 	else if (r == -EEXIST)
-		snprintf(why, BEK_REASON_MAX, "a mapping named %s already exists", name);
+		snprintf(why, BEK_WHY_MAX, "a mapping named %s already exists", name);
 	else
-		snprintf(why, BEK_REASON_MAX, "activation failed: %s", strerror(-r));
+		snprintf(why, BEK_WHY_MAX, "activation failed: %s", strerror(-r));
 	return r;
 }
 
-int bek_luks_enroll(const char *device, const struct bek_token *tok, char why[BEK_REASON_MAX])
+/* The first line of a small file (sysfs), without its newline. */
+static int read_line(const char *path, char *buf, size_t size)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0)
+		return -errno;
+	ssize_t n = read(fd, buf, size - 1);
+	int r = n < 0 ? -errno : 0;
+	close(fd);
+	if (r < 0)
+		return r;
+	buf[n] = '\0';
+	buf[strcspn(buf, "\n")] = '\0';
+	return 0;
+}
+
+/* The device-mapper UUID of the mapping called name, from sysfs; 0, or -ENOENT. */
+static int dm_uuid_of(const char *name, char *uuid, size_t size)
+{
+	DIR *d = opendir("/sys/block");
+	struct dirent *e;
+	int r = -ENOENT;
+	if (!d)
+		return -errno;
+	while (r == -ENOENT && (e = readdir(d))) {
+		char path[300], buf[BEK_MAPNAME_MAX + 2];
+		if (strncmp(e->d_name, "dm-", 3) != 0)
+			continue;
+		snprintf(path, sizeof(path), "/sys/block/%s/dm/name", e->d_name);
+		if (read_line(path, buf, sizeof(buf)) < 0 || strcmp(buf, name) != 0)
+			continue;
+		snprintf(path, sizeof(path), "/sys/block/%s/dm/uuid", e->d_name);
+		r = read_line(path, uuid, size) < 0 ? -EIO : 0;
+	}
+	closedir(d);
+	return r;
+}
+
+int bek_luks_mapping(const char *name, const char *uuid, char why[BEK_WHY_MAX])
+{
+	char dm_uuid[160];
+	int r = dm_uuid_of(name, dm_uuid, sizeof(dm_uuid));
+	if (r == -ENOENT)
+		return 0;
+	if (r < 0) {
+		bek_why(why, "a mapping named %s exists, but its device-mapper UUID cannot be read", name);
+		return -EEXIST;
+	}
+	if (bek_dm_uuid_is_luks(dm_uuid, uuid))
+		return 1;
+	bek_why(why, "a mapping named %s already exists for another device (device-mapper UUID \"%.60s\")", name, dm_uuid);
+	return -EEXIST;
+}
+
+int bek_luks_enroll(const char *device, const struct bek_token *tok, char why[BEK_WHY_MAX])
 {
 	struct crypt_device *cd;
 	int r = load(device, CRYPT_LUKS2, &cd);
 	if (r < 0) {
-		snprintf(why, BEK_REASON_MAX, "not a LUKS2 device (LUKS1 has no tokens: use rd.bek.keyfile=)");
+		snprintf(why, BEK_WHY_MAX, "not a LUKS2 device (LUKS1 has no tokens: use rd.bek.keyfile=)");
 		return r;
 	}
 	if (tok->keyslot >= 0 && !keyslot_in_use(cd, tok->keyslot)) {
-		snprintf(why, BEK_REASON_MAX, "keyslot %d is not in use", tok->keyslot);
+		snprintf(why, BEK_WHY_MAX, "keyslot %d is not in use", tok->keyslot);
 		crypt_free(cd);
 		return -ENOENT;
 	}
 	char *json = bek_token_format(tok);
 	if (!json) {
 		crypt_free(cd);
-		snprintf(why, BEK_REASON_MAX, "out of memory");
+		snprintf(why, BEK_WHY_MAX, "out of memory");
 		return -ENOMEM;
 	}
 	int id = find_bek_token(cd, 0);
@@ -218,6 +280,6 @@ int bek_luks_enroll(const char *device, const struct bek_token *tok, char why[BE
 	free(json);
 	crypt_free(cd);
 	if (r < 0)
-		snprintf(why, BEK_REASON_MAX, "cannot write the token: %s", strerror(-r));
+		snprintf(why, BEK_WHY_MAX, "cannot write the token: %s", strerror(-r));
 	return r;
 }

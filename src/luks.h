@@ -9,15 +9,14 @@ struct crypt_device;
 
 #include "secret.h"
 #include "token.h"
-
-#define BEK_REASON_MAX 256
+#include "why.h"
 
 struct bek_luks_info {
 	char uuid[40];
 	int version;                        /* 1 or 2 */
 	int token_id;                       /* first usable "bek" token, or -1 */
 	struct bek_token token;             /* valid when token_id >= 0 */
-	char token_problem[BEK_REASON_MAX]; /* why a bek token was ignored, or "" */
+	char token_problem[BEK_WHY_MAX]; /* why a bek token was ignored, or "" */
 };
 
 /* Routes libcryptsetup's own messages to the debug log level. */
@@ -34,10 +33,15 @@ int bek_luks_read(const char *header, struct bek_luks_info *info, struct crypt_d
  * allowing discards when asked. loaded: that header as kept by bek_luks_read, or NULL
  * to read it here. Returns the keyslot used, or a negative errno with why set. */
 int bek_luks_unlock(struct crypt_device *loaded, const char *device, const char *header, const char *name,
-		    int keyslot, bool discard, const struct bek_secret *key, char why[BEK_REASON_MAX]);
+		    int keyslot, bool discard, const struct bek_secret *key, char why[BEK_WHY_MAX]);
+
+/* Whether /dev/mapper/name exists, and for which volume: returns 1 when it is open
+ * with the LUKS UUID uuid (device-mapper UUID CRYPT-LUKS<n>-<uuid>-...), 0 when there is
+ * no such mapping, or -EEXIST when the name is taken by something else (why says what). */
+int bek_luks_mapping(const char *name, const char *uuid, char why[BEK_WHY_MAX]);
 
 /* Writes tok as the device's bek token, replacing an existing one. Returns the token
  * id, or a negative errno with why set. */
-int bek_luks_enroll(const char *device, const struct bek_token *tok, char why[BEK_REASON_MAX]);
+int bek_luks_enroll(const char *device, const struct bek_token *tok, char why[BEK_WHY_MAX]);
 
 #endif

@@ -150,7 +150,7 @@ static int enroll(int argc, char **argv)
 		free(json);
 		return bek_log(LOG_ERR, "Refusing the token: %s", json ? why : "out of memory"), BEK_EXIT_ERROR;
 	}
-	char reason[BEK_REASON_MAX];
+	char reason[BEK_WHY_MAX];
 	bek_luks_quiet();
 	int id = bek_luks_enroll(argv[optind], &tok, reason);
 	if (id < 0) {
@@ -175,10 +175,7 @@ static int boot(void)
 	if (r < 0)
 		return bek_log_errno(LOG_ERR, r, "Failed to read the kernel command line: %m"), BEK_EXIT_ERROR;
 	size_t n = bek_crypttab_load(BEK_CRYPTTAB, entries, BEK_MAX_TARGETS + 1);
-	r = bek_boot(&cfg, entries, n);
-	if (cfg.debug)
-		bek_timing_report(r);
-	return r;
+	return bek_boot(&cfg, entries, n);
 }
 
 int main(int argc, char **argv)

@@ -1,5 +1,6 @@
 #include "plan.h"
 
+#include <ctype.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -22,6 +23,7 @@ void bek_plan_volume(const struct bek_config *cfg, const struct bek_crypttab_ent
 		return;
 	}
 	plan->use = true;
+	plan->own = entry || info->token_id >= 0 || cfg->asked;
 	if (entry) {
 		snprintf(plan->name, sizeof(plan->name), "%s", entry->name);
 		plan->discard = entry->discard;
@@ -48,4 +50,21 @@ void bek_plan_volume(const struct bek_config *cfg, const struct bek_crypttab_ent
 		snprintf(plan->key_file, sizeof(plan->key_file), "%s", BEK_DEFAULT_KEYFILE);
 		snprintf(plan->key_source, sizeof(plan->key_source), "default name");
 	}
+}
+
+bool bek_dm_uuid_is_luks(const char *dm_uuid, const char *uuid)
+{
+	const char *p = dm_uuid + 12;
+	size_t digits = 0;
+	if (strncmp(dm_uuid, "CRYPT-LUKS", 10) != 0 || (dm_uuid[10] != '1' && dm_uuid[10] != '2') ||
+	    dm_uuid[11] != '-')
+		return false;
+	for (const char *u = uuid; *u; u++) {
+		if (*u == '-')
+			continue;
+		if (tolower((unsigned char)*p) != tolower((unsigned char)*u))
+			return false;
+		p++, digits++;
+	}
+	return digits == 32 && *p == '-';
 }

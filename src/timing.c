@@ -92,6 +92,6 @@ void bek_timing_report(int exit_code)
 		"udev wait %s ms, key derivation + activation %s ms, peak memory VmHWM %ld kB",
 		exit_code, bek_ms(after, a), bek_ms(own, o), bek_ms(own_cpu, c), bek_ms(total[BEK_T_STARTUP], s),
 		bek_ms(total[BEK_T_PROBE], p), bek_ms(total[BEK_T_LUKS_READ] + total[BEK_T_HEADER_LOAD], h),
-		bek_ms(total[BEK_T_MOUNT], m), bek_ms(total[BEK_T_LOG], l), bek_ms(total[BEK_T_UDEV_WAIT], w),
+		bek_ms(total[BEK_T_MOUNT], m), bek_ms(bek_log_spent_us(), l), bek_ms(total[BEK_T_UDEV_WAIT], w),
 		bek_ms(total[BEK_T_ACTIVATE], k), bek_proc_kb("/proc/self/status", "VmHWM"));
 }

@@ -8,7 +8,6 @@
 
 enum bek_phase {
 	BEK_T_STARTUP,        /* from main() to watching udev: command line, crypttab */
-	BEK_T_LOG,            /* writing to /dev/kmsg (the console prints synchronously) */
 	BEK_T_UDEV_WAIT,      /* blocked in poll() for udev events */
 	BEK_T_PROBE,          /* libblkid probing of block devices */
 	BEK_T_LUKS_READ,      /* reading LUKS headers and tokens to plan */

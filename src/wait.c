@@ -7,6 +7,7 @@
 #include <sys/timerfd.h>
 #include <unistd.h>
 
+#include "deadline.h"
 #include "log.h"
 #include "timing.h"
 
@@ -95,6 +96,11 @@ static int run(struct udev *udev, struct udev_monitor *mon, unsigned timeout_ms,
 	};
 	r = enumerate(udev, ops, ud);
 	while (r >= 0 && !ops->done(ud, udev_queue_get_queue_is_empty(queue))) {
+		if (ops->rescan && ops->rescan(ud)) {
+			r = enumerate(udev, ops, ud);
+			continue;
+		}
+		bek_activity_idle();
 		uint64_t t = bek_clock_us();
 		int n = poll(fds, qfd >= 0 ? 3 : 2, -1);
 		bek_timing_add(BEK_T_UDEV_WAIT, t);

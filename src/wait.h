@@ -18,6 +18,9 @@ struct bek_wait_ops {
 	/* Asked after each batch of devices: true ends the wait. settled is true while
 	 * udev has no event queued. */
 	bool (*done)(void *ud, bool settled);
+	/* Asked after done(): true has every present device reported again ("enumerate"),
+	 * for devices that did not matter before. May be NULL. */
+	bool (*rescan)(void *ud);
 };
 
 /* Returns 0 when done() said so, -ETIMEDOUT at the deadline, or a negative errno

@@ -134,6 +134,21 @@ static void debug(void **state)
 	assert_non_null(strstr(warned, "rd.bek.debug: expected nothing, 0 or 1"));
 }
 
+/* The opt-in rule: only an explicit rd.bek.* request makes the rd.luks.* volumes
+ * bek-unlock's own (rd.bek.debug and rd.luks.* alone do not). */
+static void asked(void **state)
+{
+	(void)state;
+	assert_false(parse("").asked);
+	assert_false(parse("rd.luks.uuid=" UUID " rd.luks.name=" UUID "=root rd.bek.debug").asked);
+	assert_false(parse("rd.bek=0").asked);
+	assert_false(parse("rd.bek.timeout=601 rd.bek.label= rd.bek.keyfile=../x").asked);
+	assert_true(parse("rd.bek=1").asked);
+	assert_true(parse("rd.bek.timeout=10").asked);
+	assert_true(parse("rd.bek.label=KEYS").asked);
+	assert_true(parse("rd.bek.keyfile=LinuxPassPhraseFileName_1_0").asked);
+}
+
 static void label_unescape(void **state)
 {
 	(void)state;
@@ -208,7 +223,7 @@ int main(void)
 		cmocka_unit_test(defaults), cmocka_unit_test(luks_uuid),
 		cmocka_unit_test(luks_uuid_list_and_duplicates), cmocka_unit_test(luks_name),
 		cmocka_unit_test(bad_luks), cmocka_unit_test(too_many_targets),
-		cmocka_unit_test(disable), cmocka_unit_test(timeout), cmocka_unit_test(debug), cmocka_unit_test(label_unescape), cmocka_unit_test(label),
+		cmocka_unit_test(disable), cmocka_unit_test(timeout), cmocka_unit_test(debug), cmocka_unit_test(asked), cmocka_unit_test(label_unescape), cmocka_unit_test(label),
 		cmocka_unit_test(keyfile), cmocka_unit_test(quoting_and_noise),
 		cmocka_unit_test(uuid_canonical),
 	};

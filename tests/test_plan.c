@@ -118,11 +118,46 @@ static void crypttab_entry(void **state)
 	assert_string_equal(p.name, "osencrypt");
 }
 
+/* The opt-in rule: a bek token, a crypttab entry or an rd.bek.* option makes a volume
+ * bek-unlock's own; a volume merely named by rd.luks.* is not. */
+static void own(void **state)
+{
+	(void)state;
+	struct bek_luks_info bare = { .uuid = UUID, .version = 2, .token_id = -1 };
+	struct bek_luks_info tok = with_token(1, "LinuxPassPhraseFileName", "");
+	assert_true(plan_for("", &tok).own);
+	assert_true(plan_for("rd.luks.uuid=" UUID, &tok).own);
+	assert_false(plan_for("rd.luks.uuid=" UUID, &bare).own);
+	assert_false(plan_for("rd.luks.name=" UUID "=root rd.bek.debug", &bare).own);
+	assert_true(plan_for("rd.luks.uuid=" UUID " rd.bek.timeout=10", &bare).own);
+	assert_true(plan_for("rd.luks.uuid=" UUID " rd.bek.keyfile=K", &bare).own);
+	struct bek_config cfg;
+	struct bek_plan plan;
+	struct bek_crypttab_entry e = { .name = "osencrypt", .key_file = "LinuxPassPhraseFileName" };
+	bek_config_init(&cfg);
+	bek_plan_volume(&cfg, &e, &bare, &plan);
+	assert_true(plan.use && plan.own);
+}
+
+static void dm_uuid(void **state)
+{
+	(void)state;
+	assert_true(bek_dm_uuid_is_luks("CRYPT-LUKS2-0a1b2c3d4e5f6789abcdef0123456789-root", UUID));
+	assert_true(bek_dm_uuid_is_luks("CRYPT-LUKS1-0A1B2C3D4E5F6789ABCDEF0123456789-x", UUID));
+	assert_false(bek_dm_uuid_is_luks("CRYPT-LUKS2-0a1b2c3d4e5f6789abcdef0123456780-root", UUID));
+	assert_false(bek_dm_uuid_is_luks("CRYPT-LUKS2-0a1b2c3d4e5f6789abcdef012345678-root", UUID));
+	assert_false(bek_dm_uuid_is_luks("CRYPT-LUKS2-0a1b2c3d4e5f6789abcdef0123456789", UUID));
+	assert_false(bek_dm_uuid_is_luks("CRYPT-PLAIN-0a1b2c3d4e5f6789abcdef0123456789-root", UUID));
+	assert_false(bek_dm_uuid_is_luks("LVM-0a1b2c3d4e5f6789abcdef0123456789-root", UUID));
+	assert_false(bek_dm_uuid_is_luks("", UUID));
+	assert_false(bek_dm_uuid_is_luks("CRYPT-LUKS2-0a1b2c3d4e5f6789abcdef0123456789-root", ""));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(token_wins), cmocka_unit_test(no_token),
-		cmocka_unit_test(not_named), cmocka_unit_test(bad_uuid), cmocka_unit_test(crypttab_entry),
+		cmocka_unit_test(not_named), cmocka_unit_test(bad_uuid), cmocka_unit_test(crypttab_entry), cmocka_unit_test(own), cmocka_unit_test(dm_uuid),
 	};
 	return cmocka_run_group_tests_name("plan", tests, NULL, NULL);
 }

@@ -1,0 +1,95 @@
+/* One attempt: a READY volume and a BEK disk: mount -> read key -> unlock -> wipe. */
+#include <errno.h>
+#include <string.h>
+
+#include "bekfs.h"
+#include "deadline.h"
+#include "log.h"
+#include "luks.h"
+#include "secret.h"
+#include "timing.h"
+#include "volume.h"
+
+/* rd.bek.debug: where one attempt's time went. */
+static void log_split(const struct volume *v, const struct bek_fs *d, uint64_t read_start_us)
+{
+	char e[24], w[24], m[24], k[24], u[24], l[24], a[24];
+	uint64_t mounted = read_start_us + bek_timing_last(BEK_T_MOUNT);
+	bek_log(LOG_INFO, "debug: %s: BEK disk event to mounted %s ms (waiting for the volume %s ms, mount %s ms), "
+		"key read %s ms, unmount %s ms, header load %s ms, key derivation + activation %s ms", v->plan.name,
+		bek_ms(mounted > d->event_us ? mounted - d->event_us : 0, e),
+		bek_ms(v->planned_us > d->event_us ? v->planned_us - d->event_us : 0, w), bek_ms(bek_timing_last(BEK_T_MOUNT), m),
+		bek_ms(bek_timing_last(BEK_T_KEY_READ), k), bek_ms(bek_timing_last(BEK_T_UNMOUNT), u),
+		bek_ms(bek_timing_last(BEK_T_HEADER_LOAD), l), bek_ms(bek_timing_last(BEK_T_ACTIVATE), a));
+}
+
+static void try_disk(const struct boot *b, struct volume *v, struct bek_fs *d, unsigned bit)
+{
+	struct bek_secret key = { 0 };
+	char why[BEK_WHY_MAX];
+
+	d->tried |= 1u << bit;
+	bek_activity_for(v->plan.name, bek_fallback(v));
+	bek_activity(false, "reading key file \"%s\" from %s", v->plan.key_file, d->node);
+	uint64_t read_start = bek_clock_us();
+	int r = bek_read_key(d->node, d->devnum, d->fstype, v->plan.key_file, &key, why);
+	if (r < 0) {
+		bek_activity_idle();
+		snprintf(v->reason, sizeof(v->reason), "%s (key file \"%s\" on %s)", why, v->plan.key_file, d->node);
+		bek_log_errno(LOG_ERR, r, "%s: %s: %m", v->plan.name, v->reason);
+		return;
+	}
+	uint64_t t0 = bek_clock_us();
+	r = bek_luks_unlock(v->cd, v->node, v->header[0] ? v->header : NULL, v->plan.name, v->plan.keyslot,
+			    v->plan.discard, &key, why);
+	bek_secret_free(&key);
+	bek_activity_idle();
+	if (b->cfg->debug)
+		log_split(v, d, read_start);
+	if (r == -EEXIST && bek_luks_mapping(v->plan.name, v->plan.uuid, why) > 0) {
+		v->state = VOL_OPEN;
+		bek_log(LOG_NOTICE, "%s was opened meanwhile with the same LUKS UUID (another unlocker); nothing to do",
+			v->plan.name);
+		return;
+	}
+	if (r < 0) {
+		snprintf(v->reason, sizeof(v->reason), "%s (key file \"%s\" on %s)", why, v->plan.key_file, d->node);
+		bek_log(LOG_ERR, "%s: %s", v->plan.name, v->reason);
+		if (r == -EEXIST)
+			v->state = VOL_FAILED;   /* the name is another device's: no key will help */
+		return;
+	}
+	v->state = VOL_OPEN;
+	bek_log(LOG_NOTICE, "unlocked %s as %s in %ld ms (keyslot %d, key file \"%s\" on %s%s)",
+		v->node, v->plan.name, (long)((bek_clock_us() - t0) / 1000), r, v->plan.key_file, d->node,
+		v->plan.discard ? ", discards allowed" : "");
+}
+
+static bool usable(const struct bek_fs *f, const struct volume *v)
+{
+	return bek_key_fs_ok(f->fstype) && strcmp(f->label, v->plan.label) == 0;
+}
+
+void bek_try_pending(struct boot *b)
+{
+	for (size_t i = 0; i < b->n_vols; i++) {
+		struct volume *v = &b->vols[i];
+		for (size_t j = 0; j < b->disks.n_fs && v->state == VOL_READY; j++)
+			if (usable(&b->disks.fs[j], v) && !(b->disks.fs[j].tried & (1u << i)))
+				try_disk(b, v, &b->disks.fs[j], (unsigned)i);
+	}
+}
+
+/* BEK disks present for v; *untried: how many of them v has not been tried with. */
+unsigned bek_disks_for(const struct boot *b, const struct volume *v, unsigned *untried)
+{
+	unsigned n = 0, bit = (unsigned)(v - b->vols);
+	*untried = 0;
+	for (size_t j = 0; j < b->disks.n_fs; j++)
+		if (usable(&b->disks.fs[j], v)) {
+			n++;
+			*untried += !(b->disks.fs[j].tried & (1u << bit));
+		}
+	return n;
+}
+
