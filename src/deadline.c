@@ -56,6 +56,9 @@ void bek_activity(bool activating, const char *fmt, ...)
 void bek_activity_idle(void)
 {
 	struct activity a = { .activating = false };
+	if (report_fd < 0 || !current.what[0])
+		return;   /* idle already */
+	current.what[0] = '\0';
 	send(&a);
 }
 

@@ -91,9 +91,13 @@ static int inspect(int argc, char **argv)
 		char slot[24] = "any keyslot";
 		if (plan.keyslot >= 0)
 			snprintf(slot, sizeof(slot), "keyslot %d", plan.keyslot);
-		printf("boot:     waits up to %u s for a VFAT disk labelled \"%s\", reads key file \"%s\" (from %s),\n"
-		       "          opens it as /dev/mapper/%s with %s\n",
-		       cfg.timeout_s, plan.label, plan.key_file, plan.key_source, plan.name, slot);
+		if (plan.own)
+			printf("boot:     waits up to %u s for a VFAT disk labelled \"%s\", ", cfg.timeout_s, plan.label);
+		else
+			printf("boot:     if a VFAT disk labelled \"%s\" is there when udev settles (nothing marks the\n"
+			       "          volume as bek-unlock's: no bek token, crypttab entry or rd.bek.* option), ", plan.label);
+		printf("reads key file \"%s\" (from %s),\n          opens it as /dev/mapper/%s with %s\n",
+		       plan.key_file, plan.key_source, plan.name, slot);
 	}
 	return BEK_EXIT_OK;
 }
