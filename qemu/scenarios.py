@@ -470,6 +470,7 @@ def run(selected, initrds):
 
 def demo(initrds):
     s = next(x for x in SCENARIOS if x.name == "a")
+    os.makedirs(B + "/logs", exist_ok=True)
     print("demo: %s (log %s/logs/demo.log)" % (s.desc, B))
     r = boot.boot(s.argv(initrds) + ["--log", B + "/logs/demo.log"])
     for kind, text in r["transcript"]:
