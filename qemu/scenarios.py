@@ -365,6 +365,36 @@ def initrd_preload(initrds):
                                                          ", ".join(missing) or "none")}
 
 
+def harness_checks(initrds):
+    """Host side: the timing checks on fabricated consoles (boot.transcript parses them as
+    it parses a real one): d's gap() must fail on a give-up 1 s (printk) after the first
+    line, or 20 s after it, and pass at 5.2 s; printk time wins over the host's; the
+    prompt (no printk time) is timed by the host."""
+    start = time.monotonic()
+    d_gap = next(c for c in next(x for x in SCENARIOS if x.name == "d").checks if ' - "bek-unlock:" in ' in c[0])
+    give_up = 'no BEK disk labelled "BEK VOLUME" appeared within 5 s; leaving luks-x to the passphrase prompt'
+
+    def fake(gap_printk, gap_host, prompt_after=1.0):
+        text = ("[    3.100000] bek-unlock: waiting up to 5 s for a BEK disk\n"
+                "[    %.6f] bek-unlock: %s\n"
+                "Please enter passphrase for disk luks-x: " % (3.1 + gap_printk, give_up))
+        seen = [10.0, 10.0 + gap_host, 10.0 + gap_host + prompt_after]
+        lines, times = boot.transcript(text, seen)
+        return {"transcript": lines, "transcript_times": times, "bek_lines": [t for k, t in lines if k == "bek"]}
+    cases = [("too early (1 s printk, 6 s host)", fake(1.0, 6.0), False),
+             ("too late (20 s)", fake(20.0, 20.0), False),
+             ("in range (5.2 s printk, 1 s host: printk wins)", fake(5.2, 1.0), True)]
+    prompt_gap = gap(FIRST, "Please enter passphrase", 0, 30)
+    cases += [("prompt 31 s (host) after the first line", fake(5.2, 5.0, 26.0), False)]
+    bad = []
+    for name, r, want in cases:
+        pred = prompt_gap[1] if name.startswith("prompt") else d_gap[1]
+        if pred(r) != want:
+            bad.append("%s: %s, want %s" % (name, not want, want))
+    return {"ok": not bad, "wall_s": time.monotonic() - start,
+            "observed": "%d fabricated consoles: %s" % (len(cases), "; ".join(bad) or "every verdict as expected")}
+
+
 S = Scenario
 DECOY_HOTPLUG = (["bek-good.img", "root-token.img"], 1, "found BEK disk /dev/vda")
 SCENARIOS = [
@@ -493,6 +523,8 @@ SCENARIOS = [
       checks=[count("unlocked /dev/vda as ", 1),
               line_re("(already open|opened meanwhile) with the same LUKS UUID"),
               no_line("not unlocked"), no_line("already exists"), NO_PROMPT] + REACHED),
+    S("harness-checks", "host: the timing checks (gap) fail and pass as they should on fabricated consoles",
+      None, host=harness_checks, checks=[("every fabricated verdict as expected", lambda r: r["ok"])]),
     S("initrd-clean", "host: no initramfs the harness builds holds a key file or key bytes",
       None, host=initrd_clean,
       checks=[("no %s* file, no *.key content" % KEY, lambda r: r["ok"])]),
