@@ -35,6 +35,9 @@ CRASH = re.compile(r"Kernel panic|segfault at|traps: |Out of memory: Killed|code
                    r"|bek-unlock[\w-]*\.service: Failed")
 # Kernel lines kept in the transcript: why a filesystem was refused; the RNG being ready.
 KERNEL = re.compile(r"(FAT-fs|EXT4-fs) \(vd|random: crng init done")
+# systemd's status line when a bek-unlock unit starts (transcript kind "unit"): the process
+# starts right after it, so a wait that bek-unlock times from its own start is timed from it.
+UNIT_START = "Starting bek-unlock"
 # The kernel's printk time at the start of a console line: "[   12.345678] ".
 PRINTK = re.compile(r"^\[\s*(\d+\.\d+)\]")
 UNLOCK_MS = re.compile(r"bek-unlock: unlocked \S+ as \S+ in (\d+) ms")
@@ -200,7 +203,7 @@ def drive_opts(ident, spec):
 
 
 def transcript(text, seen=()):
-    """The console lines that matter, in order: [kind, text], kind bek|prompt|test|kernel;
+    """The console lines that matter, in order: [kind, text], kind bek|prompt|test|kernel|unit;
     and, per line, [host seconds since QEMU start (seen[i], or None), printk seconds or None]."""
     out, times = [], []
     for i, l in enumerate(text.splitlines()):
@@ -212,6 +215,8 @@ def transcript(text, seen=()):
             out.append(["prompt", l[PROMPT.search(l).start():].strip()])
         elif "BEK-TEST:" in l:
             out.append(["test", l[l.index("BEK-TEST:"):].strip()])
+        elif UNIT_START in l:
+            out.append(["unit", l[l.index(UNIT_START):].strip()])
         else:
             continue
         m = PRINTK.match(l.lstrip())
