@@ -99,7 +99,7 @@ build_argon_slow() {  # keyslot 1 (the ADE key) fits in memory but takes minutes
     cp "$out/root-notoken.img" "$img"
     cryptsetup luksKillSlot --batch-mode --disable-locks --key-file "$out/pass0" "$img" 1
     cryptsetup luksAddKey --disable-locks --pbkdf argon2id --pbkdf-memory 32768 --pbkdf-parallel 1 \
-        --pbkdf-force-iterations $ARGON_SLOW_ITER --new-key-slot 1 --key-file "$out/pass0" "$img" "$out/ade.key"
+        --pbkdf-force-iterations "$ARGON_SLOW_ITER" --new-key-slot 1 --key-file "$out/pass0" "$img" "$out/ade.key"
     printf '%s' "$(token "\"$KEY\"")" | cryptsetup token import --disable-locks --json-file - "$img"
 }
 
