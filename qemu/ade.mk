@@ -32,5 +32,8 @@ $(ADE_DIR)/initrd-%.img: qemu/initramfs.sh $(QEMU_KVER) build/stage/.stamp $(ADE
 	BEK_QEMU_DRACUT_ARGS="$(ADE_DRACUT_$*) --include $(abspath $(ADE_IMG)/crypttab-$*) /etc/crypttab" \
 	qemu/initramfs.sh $@ $(QEMU_DIR)/kernel $(QEMU_BEK_MOD) build/stage/usr/sbin/bek-unlock
 
+# qemu-test's host row initrd-clean searches these images too.
+qemu-test: $(ADE_INITRDS)
+
 ade-test: $(ADE_IMAGES) $(ADE_INITRDS)
 	$(QEMU_PY) qemu/ade_scenarios.py --initrd-dir $(ADE_DIR) $(ADE_SCENARIOS)

@@ -28,10 +28,18 @@ ANSI = re.compile(rb"\x1b\[[0-9;?]*[A-Za-z]|\r|\x08 \x08|\x08")
 PROMPT = re.compile(r"Please enter passphrase for disk")
 MARKER = "BEK-TEST: ROOT REACHED"
 # Console lines that mean a crash or a panic, whatever the scenario.
+# A failed bek-unlock unit (bek-unlock.service, or scenario twin's bek-unlock-twin.service:
+# systemd names a unit by its description in "Failed to start") is a crash too.
 CRASH = re.compile(r"Kernel panic|segfault at|traps: |Out of memory: Killed|code=dumped"
-                   r"|Failed to start bek-unlock|bek-unlock\.service: Failed")
+                   r"|Failed to start (bek-unlock|Unlock encrypted volumes from the BEK disk)"
+                   r"|bek-unlock[\w-]*\.service: Failed")
 # Kernel lines kept in the transcript: why a filesystem was refused; the RNG being ready.
 KERNEL = re.compile(r"(FAT-fs|EXT4-fs) \(vd|random: crng init done")
+# systemd's status line when a bek-unlock unit starts (transcript kind "unit"): the process
+# starts right after it, so a wait that bek-unlock times from its own start is timed from it.
+UNIT_START = "Starting bek-unlock"
+# The kernel's printk time at the start of a console line: "[   12.345678] ".
+PRINTK = re.compile(r"^\[\s*(\d+\.\d+)\]")
 UNLOCK_MS = re.compile(r"bek-unlock: unlocked \S+ as \S+ in (\d+) ms")
 BASE_ARGS = "console=ttyS0 panic=-1 rd.shell=0 rd.emergency=poweroff"
 
@@ -44,6 +52,7 @@ class Boot:
         self.prompts = 0            # prompts seen
         self.typed = 0
         self.events = {}            # name -> seconds since start, first occurrence
+        self.line_seen = []         # per line of self.text: seconds since start it was first seen
         self.hotplugged = False
 
     # ---- QEMU command line ----------------------------------------------------------------
@@ -68,6 +77,9 @@ class Boot:
         self.raw += data
         self.text = ANSI.sub(b"", self.raw).decode("utf-8", "replace")
         now = time.monotonic() - self.start
+        # A line is timed when its first character arrives (a prompt ends without a newline).
+        nlines = len(self.text.splitlines())
+        self.line_seen += [round(now, 3)] * (nlines - len(self.line_seen))
         for name, pat in (("bek", "bek-unlock:"), ("unlocked", "bek-unlock: unlocked "),
                           ("marker", MARKER)):
             if pat in self.text:
@@ -146,7 +158,8 @@ class Boot:
 
     # ---- verdict --------------------------------------------------------------------------
     def result(self):
-        text, lines = self.text, transcript(self.text)
+        text = self.text
+        lines, times = transcript(text, self.line_seen)
         return {
             "prompt": self.prompts > 0,
             "typed": self.typed,
@@ -155,6 +168,9 @@ class Boot:
             "key_material": field(text, "key-material"),
             "bek_lines": [t for k, t in lines if k == "bek"],
             "transcript": lines,
+            # per transcript line: [seconds since QEMU start it was seen on the host,
+            # the kernel's printk time of the line or None (systemd's prompt has none)]
+            "transcript_times": times,
             "panic": "Kernel panic" in text,
             "crash": [l.strip() for l in text.splitlines() if CRASH.search(l)],
             "hung": self.status == "deadline" and not self.unanswered(),
@@ -186,10 +202,11 @@ def drive_opts(ident, spec):
     return opts + {"ro": ",snapshot=on,readonly=on", "rw": ""}.get(mode, ",snapshot=on")
 
 
-def transcript(text):
-    """The console lines that matter, in order: [kind, text], kind bek|prompt|test|kernel."""
-    out = []
-    for l in text.splitlines():
+def transcript(text, seen=()):
+    """The console lines that matter, in order: [kind, text], kind bek|prompt|test|kernel|unit;
+    and, per line, [host seconds since QEMU start (seen[i], or None), printk seconds or None]."""
+    out, times = [], []
+    for i, l in enumerate(text.splitlines()):
         if KERNEL.search(l):
             out.append(["kernel", l[KERNEL.search(l).start():].strip()])
         elif "bek-unlock:" in l:
@@ -198,7 +215,13 @@ def transcript(text):
             out.append(["prompt", l[PROMPT.search(l).start():].strip()])
         elif "BEK-TEST:" in l:
             out.append(["test", l[l.index("BEK-TEST:"):].strip()])
-    return out
+        elif UNIT_START in l:
+            out.append(["unit", l[l.index(UNIT_START):].strip()])
+        else:
+            continue
+        m = PRINTK.match(l.lstrip())
+        times.append([seen[i] if i < len(seen) else None, float(m.group(1)) if m else None])
+    return out, times
 
 
 def field(text, name):

@@ -10,13 +10,17 @@
 #   root-tok-*.img        + a token bek-unlock must refuse (int, dotdot, slash, 2slots, big)
 #   root-argon.img        keyslot 1 re-added as argon2id, 1 GiB (more than the 512 MiB guest)
 #   root-argon-notoken.img  the same without a token
+#   root-argon-slow.img   keyslot 1 re-added as argon2id, 32 MiB but ARGON_SLOW_ITER iterations:
+#                         ~10 s to derive on the host, minutes under TCG; token naming keyslot 1
 #   data-token.img        LUKS2 data volume: keyslot 0 = pass0, keyslot 1 = data.key,
 #                         token naming LinuxPassPhraseFileName_1_0
 #   bek-*.img             disks labelled "BEK VOLUME" (VFAT unless said otherwise):
 #     good, wrong, multi, data      the key files the scenarios need
 #     nokey, empty, huge, dir       LinuxPassPhraseFileName missing / empty / 9 MiB / a directory
-#     symlink                       ext4: LinuxPassPhraseFileName a symbolic link to the right key
+#     ext4                          ext4 (never mounted by label): LinuxPassPhraseFileName = ade.key
 #     corrupt                       probes as VFAT "BEK VOLUME", but the kernel refuses to mount it
+#   many-fs.img           GPT disk, 40 partitions of 2 MiB: every third (3, 6, ..., 36) ext4
+#                         labelled "BEK VOLUME" without any file, the other 28 VFAT DATA01..DATA28
 # Everything is built in OUTDIR/.new and then moved over OUTDIR's files (other files there stay).
 # Usage: qemu/images.sh ROOTINIT [OUTDIR]
 set -eu
@@ -30,6 +34,9 @@ PBKDF=pbkdf2
 ITER=1000
 FS_MB=16      # ext4 size; the image is 16 MiB larger for reencrypt --reduce-device-size
 KEY=LinuxPassPhraseFileName
+# argon2id at 32 MiB costs ~22 ms an iteration on the build host (Debian 12, 2 cores): ~10 s
+# there, 10-20x that under TCG.  luksAddKey derives once more at build time.
+ARGON_SLOW_ITER=${ARGON_SLOW_ITER:-450}
 
 new_key() {   # 127 random bytes as base64: 172 chars ending "==", no newline
     head -c 127 /dev/urandom | base64 -w0 > "$1"
@@ -87,6 +94,15 @@ build_argon() {  # keyslot 1 (the ADE key) needs 1 GiB to derive; keyslot 0 stay
     printf '%s' "$(token "\"$KEY\"")" | cryptsetup token import --disable-locks --json-file - "$img"
 }
 
+build_argon_slow() {  # keyslot 1 (the ADE key) fits in memory but takes minutes in the guest
+    img=$out/root-argon-slow.img
+    cp "$out/root-notoken.img" "$img"
+    cryptsetup luksKillSlot --batch-mode --disable-locks --key-file "$out/pass0" "$img" 1
+    cryptsetup luksAddKey --disable-locks --pbkdf argon2id --pbkdf-memory 32768 --pbkdf-parallel 1 \
+        --pbkdf-force-iterations "$ARGON_SLOW_ITER" --new-key-slot 1 --key-file "$out/pass0" "$img" "$out/ade.key"
+    printf '%s' "$(token "\"$KEY\"")" | cryptsetup token import --disable-locks --json-file - "$img"
+}
+
 bek_disk() {     # IMG NAME=SRC...: a VFAT "BEK VOLUME" holding files (SRC "DIR": a directory)
     img=$1; shift
     size=2048     # KiB; enough for everything but the oversized key file
@@ -103,12 +119,36 @@ bek_disk() {     # IMG NAME=SRC...: a VFAT "BEK VOLUME" holding files (SRC "DIR"
     done
 }
 
-bek_symlink() {  # ext4 "BEK VOLUME" (VFAT has no symlinks): $KEY -> a file with the right key
-    dir=$tmp/bek-symlink
+bek_ext4() {     # ext4 "BEK VOLUME" holding the right key as a regular file
+    dir=$tmp/bek-ext4
     mkdir -p "$dir"
-    cp "$out/ade.key" "$dir/key"
-    ln -s key "$dir/$KEY"
-    mkfs.ext4 -q -L "BEK VOLUME" -d "$dir" "$out/bek-symlink.img" 4M >/dev/null
+    cp "$out/ade.key" "$dir/$KEY"
+    mkfs.ext4 -q -L "BEK VOLUME" -d "$dir" "$out/bek-ext4.img" 4M >/dev/null
+}
+
+many_fs() {      # 40 partitions, no loop device: each filesystem built in a file, dd'd in place
+    img=$out/many-fs.img
+    truncate -s 84M "$img"
+    args=""
+    i=1
+    while [ $i -le 40 ]; do args="$args -n $i:0:+2M"; i=$((i + 1)); done
+    # shellcheck disable=SC2086
+    sgdisk -o $args "$img" >/dev/null
+    i=1 n=1
+    while [ $i -le 40 ]; do
+        part=$tmp/part.img
+        rm -f "$part"
+        if [ $((i % 3)) = 0 ] && [ $i -le 36 ]; then
+            mkfs.ext4 -q -L "BEK VOLUME" "$part" 2M >/dev/null
+        else
+            mkfs.vfat -C -n "$(printf 'DATA%02d' $n)" "$part" 2048 >/dev/null
+            n=$((n + 1))
+        fi
+        start=$(sgdisk -i $i "$img" | sed -n 's/^First sector: \([0-9]*\).*/\1/p')
+        dd if="$part" of="$img" bs=512 seek="$start" conv=notrunc status=none
+        i=$((i + 1))
+    done
+    rm -f "$part"
 }
 
 bek_corrupt() {  # bek-good with 1 root directory entry in the boot sector (offset 0x11):
@@ -138,6 +178,7 @@ with_token "$out/root-notoken.img" "$out/root-tok-2slots.img" "$(token "\"$KEY\"
 with_token "$out/root-notoken.img" "$out/root-tok-big.img" \
     "$(token "\"$KEY\"" '["1"]' ",\"padding\":\"$(head -c 4200 /dev/zero | tr '\0' x)\"")"
 build_argon
+build_argon_slow
 build_data
 
 bek_disk "$out/bek-good.img"  $KEY="$out/ade.key"
@@ -149,8 +190,9 @@ bek_disk "$out/bek-nokey.img" CRITICAL_DATA_WARNING_README.txt="$tmp/README"
 bek_disk "$out/bek-empty.img" $KEY="$tmp/empty"
 bek_disk "$out/bek-huge.img"  $KEY="$tmp/huge"
 bek_disk "$out/bek-dir.img"   $KEY=DIR
-bek_symlink
+bek_ext4
 bek_corrupt
+many_fs
 
 rm -rf "$tmp"
 mv -f "$out"/* "$dest"/

@@ -1,6 +1,7 @@
 # QEMU end-to-end harness, included by the top Makefile.  Everything lands in build/qemu/.
 #   make qemu-images      guest disks (LUKS2 roots, BEK disks)
-#   make qemu-initramfs   initrd-base.img (no bek-unlock) and initrd-bek.img
+#   make qemu-initramfs   initrd-base.img (no bek-unlock), initrd-bek.img and initrd-twin.img
+#                         (initrd-bek.img plus a second "bek-unlock boot" unit: scenario twin)
 #   make qemu-test        the scenario matrix; a subset: make qemu-test SCENARIOS="a d"
 #   make demo             boot scenario a and show the console lines that matter
 QEMU_DIR     := build/qemu
@@ -10,6 +11,8 @@ QEMU_IMAGES  := $(QEMU_DIR)/images/.done
 QEMU_BASE    := $(QEMU_DIR)/initrd-base.img
 QEMU_BEK     := $(QEMU_DIR)/initrd-bek.img
 QEMU_BEK_MOD := build/stage/usr/lib/dracut/modules.d/91bek-unlock
+QEMU_TWIN    := $(QEMU_DIR)/initrd-twin.img
+QEMU_TWIN_INC := $(QEMU_DIR)/twin-include
 
 # Until the dracut module exists, only the baseline initramfs is built and the scenarios
 # boot it (the bek-unlock scenarios then fail, the baseline passes).
@@ -18,13 +21,17 @@ QEMU_INITRD  := $(QEMU_BEK)
 else
 QEMU_INITRD  := $(QEMU_BASE)
 endif
-QEMU_RUN     := $(QEMU_PY) qemu/scenarios.py --initrd $(QEMU_INITRD) --base-initrd $(QEMU_BASE)
+QEMU_RUN     := $(QEMU_PY) qemu/scenarios.py --initrd $(QEMU_INITRD) --base-initrd $(QEMU_BASE) \
+                --twin-initrd $(QEMU_TWIN)
+# Every initramfs the harness builds, for the host row initrd-clean: expanded when the recipe
+# runs, after qemu/ade.mk (which adds its images to qemu-test's prerequisites) was read.
+QEMU_ALL_INITRDS = $(QEMU_BASE) $(QEMU_INITRD) $(QEMU_TWIN) $(ADE_INITRDS)
 
 .PHONY: qemu-kernel qemu-images qemu-initramfs qemu-test demo qemu-clean
 
 qemu-kernel: $(QEMU_KVER)
 qemu-images: $(QEMU_IMAGES)
-qemu-initramfs: $(QEMU_BASE) $(QEMU_INITRD)
+qemu-initramfs: $(QEMU_BASE) $(QEMU_INITRD) $(QEMU_TWIN)
 
 $(QEMU_KVER): | $(BUILD)/.deps
 	qemu/kernel.sh $(QEMU_DIR)/kernel
@@ -44,8 +51,17 @@ $(QEMU_BASE): qemu/initramfs.sh $(QEMU_KVER)
 $(QEMU_BEK): qemu/initramfs.sh $(QEMU_KVER) build/stage/.stamp
 	qemu/initramfs.sh $@ $(QEMU_DIR)/kernel $(QEMU_BEK_MOD) build/stage/usr/sbin/bek-unlock
 
-qemu-test: $(QEMU_IMAGES) $(QEMU_BASE) $(QEMU_INITRD)
-	$(QEMU_RUN) $(SCENARIOS)
+# The twin unit goes in with dracut --include (a tree: the unit and its sysinit.target.wants link).
+$(QEMU_TWIN): qemu/initramfs.sh qemu/bek-unlock-twin.service $(QEMU_KVER) build/stage/.stamp
+	rm -rf $(QEMU_TWIN_INC)
+	mkdir -p $(QEMU_TWIN_INC)/etc/systemd/system/sysinit.target.wants
+	cp qemu/bek-unlock-twin.service $(QEMU_TWIN_INC)/etc/systemd/system/
+	ln -s ../bek-unlock-twin.service $(QEMU_TWIN_INC)/etc/systemd/system/sysinit.target.wants/
+	BEK_QEMU_DRACUT_ARGS="--include $(abspath $(QEMU_TWIN_INC)) /" \
+	qemu/initramfs.sh $@ $(QEMU_DIR)/kernel $(QEMU_BEK_MOD) build/stage/usr/sbin/bek-unlock
+
+qemu-test: $(QEMU_IMAGES) $(QEMU_BASE) $(QEMU_INITRD) $(QEMU_TWIN)
+	$(QEMU_RUN) --all-initrds "$(QEMU_ALL_INITRDS)" $(SCENARIOS)
 
 demo: $(QEMU_IMAGES) $(QEMU_INITRD)
 	$(QEMU_RUN) --demo

@@ -81,6 +81,71 @@ def within(event, since, seconds):
     return ("%s <= %s + %d s" % (event, since, seconds), pred)
 
 
+def line_re(pattern):
+    """A bek-unlock line matches the regular expression."""
+    pat = re.compile(pattern)
+    return ("/%s/" % pattern, lambda r: any(pat.search(l) for l in r["bek_lines"]))
+
+
+def last_line(text):
+    """The last bek-unlock line of the boot contains text (nothing printed after it was lost)."""
+    return ('last line "%s"' % text, lambda r: bool(r["bek_lines"]) and text in r["bek_lines"][-1])
+
+
+def last_before_prompt(text):
+    """The last bek-unlock line before the first passphrase prompt contains text."""
+    def pred(r):
+        before = []
+        for k, t in r["transcript"]:
+            if k == "prompt":
+                return bool(before) and text in before[-1]
+            before += [t] if k == "bek" else []
+        return False
+    return ('last line before prompt "%s"' % text, pred)
+
+
+def gap_seconds(r, text_a, text_b):
+    """Seconds from the first transcript line containing text_a to the first line after it
+    containing text_b, and the clock used: the kernel's printk time when both lines carry
+    one, else when the host saw them (boot.py's transcript_times); (None, why) if absent."""
+    tr, tt = r["transcript"], r.get("transcript_times") or []
+    ia = next((i for i, (k, t) in enumerate(tr) if text_a in t), None)
+    if ia is None:
+        return None, "no line with %r" % text_a
+    ib = next((i for i in range(ia + 1, len(tr)) if text_b in tr[i][1]), None)
+    if ib is None or ib >= len(tt):
+        return None, "no line with %r after it" % text_b
+    (ha, pa), (hb, pb) = tt[ia], tt[ib]
+    if pa is not None and pb is not None:
+        return round(pb - pa, 2), "printk"
+    if ha is None or hb is None:
+        return None, "untimed"
+    return round(hb - ha, 2), "host"
+
+
+def gap(text_a, text_b, lo, hi):
+    """The first line containing text_b comes lo..hi seconds after the first containing
+    text_a (gap_seconds); the measure is kept in r["gaps"] for the timing lines."""
+    label = '"%s" - "%s" in %g..%g s' % (text_b, text_a, lo, hi)
+
+    def pred(r):
+        g, clock = gap_seconds(r, text_a, text_b)
+        r.setdefault("gaps", []).append("%s: %s" % (label, "%.2f s (%s)" % (g, clock) if g is not None else clock))
+        return g is not None and lo <= g <= hi
+    return (label, pred)
+
+
+def vs_base(seconds):
+    """Scenario with versus_base: the bek boot's prompt comes at most `seconds` after the
+    baseline boot's (prompt time since QEMU start), and both reach root with the passphrase."""
+    def pred(r):
+        b = r.get("base") or {}
+        p, pb = r["events"].get("prompt"), (b.get("events") or {}).get("prompt")
+        return (p is not None and pb is not None and p - pb <= seconds and r["root_reached"]
+                and b.get("root_reached") and not b.get("crash") and not b.get("panic") and not b.get("hung"))
+    return ("prompt <= base prompt + %d s, both reach root" % seconds, pred)
+
+
 def before_kernel(text, kernel_text):
     """A bek-unlock line containing text comes before any kernel line containing
     kernel_text (or there is no such kernel line)."""
@@ -118,6 +183,9 @@ SANE = ("no crash/panic/hang", lambda r: not r.get("crash") and not r.get("panic
 IMAGE_SAME = ("writable images unchanged", lambda r: r.get("rw_changed") == [])
 GAVE_UP = "not unlocked (no other BEK disk): "
 GAVE_UP_END = "leaving it to the passphrase prompt"
+FIRST = "bek-unlock:"          # gap(): from the first bek-unlock line
+NOT_VFAT = 'labelled "BEK VOLUME" but ext4, not VFAT'
+NO_USABLE = 'no usable BEK disk labelled "BEK VOLUME" within 5 s (%d ignored: not VFAT)'
 
 
 def unlocked_quietly(*extra, dev="/dev/vda"):
@@ -145,14 +213,19 @@ class Scenario:
     luks: "uuid" (rd.luks.uuid=), "name" (rd.luks.name=...=cryptroot) or "none" (root= only).
     hotplug: (disks, seconds, text[, at]): attach the disk (or list of disks, in order) that
     long after the console showed text, or after QEMU started when text is None; and not
-    before `at` seconds after QEMU started."""
+    before `at` seconds after QEMU started.
+    initrd: "bek", "base" or "twin" (initrd-twin.img: two bek-unlock units).
+    deadline: seconds, instead of DEADLINE.  versus_base: boot the same disks and arguments
+    with the baseline initramfs too, afterwards; its result is r["base"] (check vs_base)."""
 
     def __init__(self, name, desc, root, disks=(), args=(), checks=(), typed=False,
-                 luks="uuid", initrd="bek", hotplug=None, memory=None, host=None, cpu=None):
+                 luks="uuid", initrd="bek", hotplug=None, memory=None, host=None, cpu=None,
+                 deadline=None, versus_base=False):
         self.name, self.desc, self.checks = name, desc, list(checks)
         self.root, self.disks, self.args = root, list(disks), list(args)
         self.typed, self.luks, self.initrd, self.hotplug = typed, luks, initrd, hotplug
         self.memory, self.host, self.cpu = memory, host, cpu
+        self.deadline, self.versus_base = deadline, versus_base
 
     def path(self, disk):
         img, _, mode = disk.partition(":")
@@ -169,7 +242,7 @@ class Scenario:
         luks = {"name": ["rd.luks.name={uuid}=cryptroot", "root=/dev/mapper/cryptroot"],
                 "uuid": ["rd.luks.uuid={uuid}", "root=/dev/mapper/luks-{uuid}"],
                 "none": ["root=/dev/mapper/luks-{uuid}"]}[self.luks]
-        argv = ["--initrd", initrds[self.initrd], "--deadline", str(DEADLINE),
+        argv = ["--initrd", initrds[self.initrd], "--deadline", str(self.deadline or DEADLINE),
                 "--prompt-grace", str(PROMPT_GRACE), "--log", "%s/logs/%s.log" % (B, self.name)]
         for d in [self.root] + self.disks:
             if d:
@@ -203,31 +276,52 @@ def sha256(path):
         return hashlib.sha256(f.read()).hexdigest()
 
 
+KEY_DIRS = [IMG, B + "/ade/images/", B + "/bench/images/"]
+
+
 def initrd_clean(initrds):
-    """Host side: no key file (by name) and no key (by content) in the bek-unlock initramfs."""
-    keys = {os.path.basename(p): open(p, "rb").read() for p in glob.glob(IMG + "*.key")}
-    keys = {n: k for n, k in keys.items() if k}
-    found, nfiles, start = [], 0, time.monotonic()
-    with tempfile.TemporaryDirectory() as tmp:
-        subprocess.run(["lsinitrd", "--unpack", os.path.abspath(initrds["bek"])], cwd=tmp,
-                       check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        for top, dirs, files in os.walk(tmp):
-            for name in dirs + files:
-                path = os.path.join(top, name)
-                rel = os.path.relpath(path, tmp)
-                nfiles += 1
-                if name.startswith(KEY):
-                    found.append(rel)
-                if name in files and os.path.isfile(path) and not os.path.islink(path):
-                    data = open(path, "rb").read()
-                    found += ["%s (holds %s)" % (rel, n) for n, k in keys.items() if k in data]
-    # The raw image too: an uncompressed archive appended after the first one is not unpacked.
-    raw = open(initrds["bek"], "rb").read()
-    found += ["%s (holds %s)" % (initrds["bek"], n) for n, k in keys.items() if k in raw]
+    """Host side: no key file (by name) and no key (by content) in any initramfs the harness
+    builds: the expected ones (--all-initrds: base, bek, twin, the ADE layouts; a missing one
+    fails the row) and any other build/qemu/**/initrd-*.img (bench).  Keys: every *.key of
+    the harness's image directories (the roots' and the ADE disks' at least)."""
+    keys = {}
+    for d in KEY_DIRS:
+        for p in glob.glob(d + "*.key"):
+            k = open(p, "rb").read()
+            if k:
+                keys[os.path.relpath(p, B)] = k
+    expected = initrds.get("all") or [initrds["bek"], initrds["base"]]
+    images = list(dict.fromkeys(expected + sorted(glob.glob(B + "/**/initrd-*.img", recursive=True))))
+    missing = [i for i in expected if not os.path.exists(i)]
+    ade_keys = any(n.startswith("ade/") for n in keys)
+    found, counts, start = [], [], time.monotonic()
+    for image in [i for i in images if os.path.exists(i)]:
+        nfiles = 0
+        with tempfile.TemporaryDirectory() as tmp:
+            subprocess.run(["lsinitrd", "--unpack", os.path.abspath(image)], cwd=tmp,
+                           check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            for top, dirs, files in os.walk(tmp):
+                for name in dirs + files:
+                    path = os.path.join(top, name)
+                    rel = "%s:%s" % (os.path.basename(image), os.path.relpath(path, tmp))
+                    nfiles += 1
+                    if name.startswith(KEY):
+                        found.append(rel)
+                    if name in files and os.path.isfile(path) and not os.path.islink(path):
+                        data = open(path, "rb").read()
+                        found += ["%s (holds %s)" % (rel, n) for n, k in keys.items() if k in data]
+        # The raw image too: an uncompressed archive appended after the first one is not unpacked.
+        raw = open(image, "rb").read()
+        found += ["%s (holds %s)" % (image, n) for n, k in keys.items() if k in raw]
+        counts.append((os.path.relpath(image, B), nfiles))
     # A few files or no key to look for would mean the check itself is broken.
-    return {"ok": nfiles > 100 and bool(keys) and not found, "wall_s": time.monotonic() - start,
-            "observed": "%d files, %d keys searched: %s" % (nfiles, len(keys),
-                                                            ", ".join(found) or "none found")}
+    ok = (not missing and all(n > 100 for _, n in counts) and bool(keys) and not found
+          and (ade_keys or not any("/ade/" in i for i in expected)))
+    return {"ok": ok, "wall_s": time.monotonic() - start,
+            "observed": "%d images (%s), %d keys searched (%s): %s%s" % (
+                len(counts), ", ".join("%s %d files" % c for c in counts), len(keys),
+                " ".join(sorted(keys)), ", ".join(found) or "none found",
+                "; MISSING: " + ", ".join(missing) if missing else "")}
 
 
 def initrd_files(image):
@@ -271,6 +365,40 @@ def initrd_preload(initrds):
                                                          ", ".join(missing) or "none")}
 
 
+def harness_checks(initrds):
+    """Host side: the timing checks on fabricated consoles (boot.transcript parses them as
+    it parses a real one): d's gap() must fail on a give-up 1 s after the unit started, or
+    20 s after it, and pass at 5.5 s; printk time wins when both lines carry one; kdf-slow's
+    prompt gap (no printk time on the prompt: host time) fails at 31 s."""
+    start = time.monotonic()
+
+    def check(name, text):
+        return next(c[1] for c in next(x for x in SCENARIOS if x.name == name).checks
+                    if " - " in c[0] and text in c[0])
+    d_gap, prompt_gap = check("d", boot.UNIT_START), check("kdf-slow", FIRST)
+    give_up = 'no BEK disk labelled "BEK VOLUME" appeared within 5 s; leaving luks-x to the passphrase prompt'
+
+    def fake(seen, printk=(3.1, 4.1)):
+        """seen: host times of the unit line, the first bek-unlock line, the give-up line, the prompt."""
+        text = ("         Starting bek-unlock.service - Unlock encrypted volumes from the BEK disk...\n"
+                "[    %.6f] bek-unlock: luks-x: LUKS2 volume on /dev/vda wants key file\n"
+                "[    %.6f] bek-unlock: %s\n"
+                "Please enter passphrase for disk luks-x: " % (printk[0], printk[1], give_up))
+        lines, times = boot.transcript(text, seen)
+        return {"transcript": lines, "transcript_times": times, "bek_lines": [t for k, t in lines if k == "bek"]}
+    cases = [("d: give-up 1 s after the unit started", d_gap, fake([10, 12, 11, 12]), False),
+             ("d: give-up 20 s after the unit started", d_gap, fake([10, 12, 30, 31]), False),
+             ("d: give-up 5.5 s after the unit started", d_gap, fake([10, 13, 15.5, 16]), True),
+             ("kdf-slow: prompt 29 s (host) after the first line", prompt_gap, fake([10, 12, 13, 41]), True),
+             ("kdf-slow: prompt 31 s (host) after the first line", prompt_gap, fake([10, 12, 13, 43]), False)]
+    # printk over host time: first line to give-up is 1 s by printk, 10 s by the host.
+    g, clock = gap_seconds(fake([10, 12, 22, 23]), FIRST, "appeared within")
+    bad = ["%s: %s, want %s" % (name, not want, want) for name, pred, r, want in cases if pred(r) != want]
+    bad += [] if (g, clock) == (1.0, "printk") else ["printk gap %s (%s), want 1.0 (printk)" % (g, clock)]
+    return {"ok": not bad, "wall_s": time.monotonic() - start,
+            "observed": "%d fabricated consoles: %s" % (len(cases) + 1, "; ".join(bad) or "every verdict as expected")}
+
+
 S = Scenario
 DECOY_HOTPLUG = (["bek-good.img", "root-token.img"], 1, "found BEK disk /dev/vda")
 SCENARIOS = [
@@ -290,6 +418,11 @@ SCENARIOS = [
     S("d", "BEK disk absent, rd.bek.timeout=5: bounded wait, prompt, passphrase typed",
       "root-token.img", [], ["rd.bek.timeout=5"], typed=True,
       checks=[before_prompt('no BEK disk labelled "BEK VOLUME" appeared within 5 s'),
+              # The wait itself: not cut short, and at most the timeout + 5 s grace + 3 s; from
+              # the unit's start (host time), not from the first bek-unlock line: the timeout
+              # runs from the process's start, and its first line can come seconds later
+              # under TCG (the old code: "wants key file" 2.9 s after it armed its timer).
+              gap(boot.UNIT_START, 'no BEK disk labelled "BEK VOLUME" appeared within 5 s', 4.5, 5 + 5 + 3),
               PROMPT] + REACHED),
     S("e", "wrong key on the BEK disk (rd.luks.name=): one rejection, prompt, typed",
       "root-token.img", ["bek-wrong.img"], luks="name", typed=True,
@@ -316,10 +449,12 @@ SCENARIOS = [
       checks=prompted("key file is empty")),
     S("kf-huge", "9 MiB key file", "root-token.img", ["bek-huge.img"], typed=True,
       checks=prompted("key file is larger than 8 MiB")),
-    S("kf-symlink", "ext4 BEK disk, key file a symlink to the right key",
-      "root-token.img", ["bek-symlink.img"], typed=True,
-      checks=[line("found BEK disk /dev/vdb (ext4, label \"BEK VOLUME\")")]
-      + prompted("key file is a symbolic link")),
+    # Only VFAT is ever mounted from a disk found by its BEK label: an ext4 "BEK VOLUME"
+    # holding the right key is reported and ignored.
+    S("bek-ext4", "ext4 labelled BEK VOLUME holding the right key: ignored, prompt, typed",
+      "root-token.img", ["bek-ext4.img"], ["rd.bek.timeout=5"], typed=True,
+      checks=[line("ignoring /dev/vdb: " + NOT_VFAT), no_line("unlocked /dev/"),
+              before_prompt(NO_USABLE % 1), PROMPT] + REACHED),
     S("kf-dir", "key file is a directory", "root-token.img", ["bek-dir.img"], typed=True,
       checks=prompted("key file is a directory")),
     # Refused tokens: reported, then the default key file (the right key) is used.
@@ -373,7 +508,31 @@ SCENARIOS = [
     S("discover", "no rd.luks.* at all (root=/dev/mapper/luks-UUID): found by its token",
       "root-token.img", ["bek-good.img"], luks="none",
       checks=unlocked_quietly(line('key file "%s" (from token 0)' % KEY))),
-    S("initrd-clean", "host: the built initramfs holds no key file and no key bytes",
+    # many-fs.img: GPT, 40 partitions: 28 VFAT DATA01..DATA28, 12 ext4 "BEK VOLUME" (3, 6..36).
+    S("many-fs", "40 filesystems (12 ext4 BEK VOLUME decoys), then the BEK disk: no cap, no line lost",
+      "root-token.img", ["many-fs.img", "bek-good.img"],
+      checks=unlocked_quietly(no_line("more than"), count(NOT_VFAT, 12),
+                              last_line("unlocked /dev/vda as "))),
+    S("many-fs-absent", "40 filesystems, no BEK disk, rd.bek.timeout=5: the give-up line counts the decoys",
+      "root-token.img", ["many-fs.img"], ["rd.bek.timeout=5"], typed=True,
+      checks=[before_prompt(NO_USABLE % 12), last_before_prompt(NO_USABLE % 12), PROMPT] + REACHED),
+    # root-argon-slow.img: keyslot 1 argon2id 32 MiB, ~10 s on the host, minutes under TCG.
+    S("kdf-slow", "keyslot 1 derivation takes minutes, rd.bek.timeout=10: stopped at 15 s, prompt, typed",
+      "root-argon-slow.img", ["bek-good.img"], ["rd.bek.timeout=10"], typed=True, deadline=120,
+      checks=[before_prompt("while deriving the key for keyslot 1"), line("stopped after"),
+              gap(FIRST, "Please enter passphrase", 0, 10 + 5 + 15), PROMPT] + REACHED),
+    S("named-nobek", "rd.luks.uuid= only, no token, no BEK disk, no rd.bek.*: prompt as soon as the baseline's",
+      "root-notoken.img", typed=True, versus_base=True,
+      checks=[before_prompt("present when udev settled"), vs_base(5), PROMPT] + REACHED),
+    # initrd-twin.img: a second "bek-unlock boot" unit; both wait, the BEK disk comes, both race.
+    S("twin", "two bek-unlock units at once, BEK disk hot-plugged: one unlocks, the other sees it open",
+      "root-token.img", [], initrd="twin", hotplug=("bek-good.img", 4, "Starting bek-unlock", 10),
+      checks=[count("unlocked /dev/vda as ", 1),
+              line_re("(already open|opened meanwhile) with the same LUKS UUID"),
+              no_line("not unlocked"), no_line("already exists"), NO_PROMPT] + REACHED),
+    S("harness-checks", "host: the timing checks (gap) fail and pass as they should on fabricated consoles",
+      None, host=harness_checks, checks=[("every fabricated verdict as expected", lambda r: r["ok"])]),
+    S("initrd-clean", "host: no initramfs the harness builds holds a key file or key bytes",
       None, host=initrd_clean,
       checks=[("no %s* file, no *.key content" % KEY, lambda r: r["ok"])]),
     S("initrd-preload", "host: the unlock path's kernel modules are preloaded, all of them in the image",
@@ -391,7 +550,9 @@ FACTS = [("found", "found BEK disk"), ("no-disk", "no BEK disk"), ("token-ignore
          ("too-large", "larger than 8 MiB"), ("symlink", "symbolic link"),
          ("directory", "is a directory"), ("mount-failed", "cannot mount"),
          ("rejected", "rejected"), ("no-memory", "not enough memory"),
-         ("unlocked", "unlocked /dev/")]
+         ("unlocked", "unlocked /dev/"), ("not-vfat", "not VFAT"),
+         ("more-than", "more than"), ("stopped", "stopped after"),
+         ("same-uuid", "with the same LUKS UUID"), ("exists", "already exists")]
 
 
 def observed(r):
@@ -411,6 +572,13 @@ def observed(r):
         facts = [f.replace(uuid, "{%s}" % name) if uuid else f for f in facts]
     if r.get("rw_changed"):
         facts.append("IMAGE CHANGED")
+    if "base" in r:
+        b = r["base"]
+        facts.append("prompt at %s s vs base prompt at %s s (base: %s)" % (
+            r["events"].get("prompt", "-"), b["events"].get("prompt", "-"),
+            "root" if b["root_reached"] else "no root (%s)" % b["qemu"]))
+    if r["bek_lines"]:
+        facts.append("last line: " + r["bek_lines"][-1][len("bek-unlock: "):][:90])
     facts += ["PANIC"] if r["panic"] else []
     facts += ["CRASH: " + r["crash"][0]] if r.get("crash") else []
     facts += ["HUNG"] if r.get("hung") else []
@@ -430,6 +598,11 @@ def run_one(s, initrds):
         shutil.copyfile(src, dst)
     before = [sha256(dst) for _, dst in copies]
     r = boot.boot(s.argv(initrds))
+    if s.versus_base:
+        argv = s.argv(initrds)
+        argv[argv.index("--initrd") + 1] = initrds["base"]
+        argv[argv.index("--log") + 1] = "%s/logs/%s-base.log" % (B, s.name)
+        r["base"] = boot.boot(argv)
     r["rw_changed"] = [dst for (_, dst), h in zip(copies, before) if sha256(dst) != h]
     for _, dst in copies:
         if not r["rw_changed"]:
@@ -444,7 +617,12 @@ def timing(s, r):
     at = ", ".join("%s at %.1f s" % (k, e[k]) for k in ("hotplug", "bek", "unlocked", "prompt",
                                                          "marker") if k in e)
     ms = "/".join(map(str, r["unlock_ms"])) or "-"
-    return "%-12s %6.1f s wall, unlock %s ms; %s" % (s.name, r["wall_s"], ms, at)
+    out = "%-12s %6.1f s wall, unlock %s ms; %s" % (s.name, r["wall_s"], ms, at)
+    if "base" in r:
+        out += "; base boot %.1f s wall, prompt at %s s" % (r["base"]["wall_s"], r["base"]["events"].get("prompt", "-"))
+    for g in r.get("gaps", []):
+        out += "\n               gap " + g
+    return out
 
 
 def run(selected, initrds):
@@ -470,6 +648,7 @@ def run(selected, initrds):
 
 def demo(initrds):
     s = next(x for x in SCENARIOS if x.name == "a")
+    os.makedirs(B + "/logs", exist_ok=True)
     print("demo: %s (log %s/logs/demo.log)" % (s.desc, B))
     r = boot.boot(s.argv(initrds) + ["--log", B + "/logs/demo.log"])
     for kind, text in r["transcript"]:
@@ -483,10 +662,18 @@ def main():
     p.add_argument("names", nargs="*", help="scenario names (default: all)")
     p.add_argument("--initrd", default=B + "/initrd-bek.img", help="initramfs with bek-unlock")
     p.add_argument("--base-initrd", default=B + "/initrd-base.img")
+    p.add_argument("--twin-initrd", default=B + "/initrd-twin.img",
+                   help="initrd-bek.img plus a second bek-unlock unit (scenario twin)")
+    p.add_argument("--all-initrds", default=None,
+                   help="space-separated: every initramfs the harness builds (row initrd-clean; "
+                        "default: base, bek, twin and build/qemu/ade/initrd-{a,b,c}.img)")
     p.add_argument("--demo", action="store_true")
     p.add_argument("--list", action="store_true")
     a = p.parse_args()
-    initrds = {"bek": a.initrd, "base": a.base_initrd}
+    initrds = {"bek": a.initrd, "base": a.base_initrd, "twin": a.twin_initrd,
+               "all": (a.all_initrds.split() if a.all_initrds is not None else
+                       [a.base_initrd, a.initrd, a.twin_initrd]
+                       + ["%s/ade/initrd-%s.img" % (B, l) for l in "abc"])}
     if a.list:
         for s in SCENARIOS:
             print("%-12s %s" % (s.name, s.desc))

@@ -30,24 +30,72 @@ suite() {  # suite NAME CMD...
 	count "$name" "$rc" "$out"
 }
 
-for t in "$BUILD"/tests/test_*; do suite "unit $(basename "$t")" "$t"; done
-for t in "$BUILD"/tests-san/test_*; do suite "unit $(basename "$t") (ASan+UBSan)" "$t"; done
-suite "host subcommands" tests/host.sh "$BUILD/bek-unlock"
-# valgrind checks the shared build: it cannot follow malloc in a static binary.
-suite "host subcommands (valgrind)" tests/host.sh "$BUILD/shared/bek-unlock" \
-	valgrind -q --leak-check=full --errors-for-leak-kinds=definite --error-exitcode=99
-suite "recover" tests/recover.sh "$BUILD/bek-unlock"
-suite "recover (valgrind)" tests/recover.sh "$BUILD/shared/bek-unlock" \
-	valgrind -q --leak-check=full --errors-for-leak-kinds=definite --error-exitcode=99
-suite "fuzz smoke (${FUZZ_SMOKE_SECONDS:-10} s per target)" tests/fuzz/run.sh "${FUZZ_SMOKE_SECONDS:-10}" $(make -s --no-print-directory print-fuzz-targets)
+# A QEMU stage streams its table as it goes (tee to stderr) and must end with its closing
+# "N passed, N failed" line: a stage that exits non-zero or never prints that line (it
+# died before counting) counts as at least one failure. BEK_TEST_QEMU_MAKE replaces
+# "make --no-print-directory" (split at spaces; the target is appended): the self-test
+# below uses it to fake a dying stage.
+qemu_stage() {  # qemu_stage NAME TARGET
+	local name=$1 log rc out
+	log=$(mktemp)
+	# shellcheck disable=SC2086   # a command and its arguments
+	${BEK_TEST_QEMU_MAKE:-make --no-print-directory} "$2" 2>&1 | tee "$log" >&2
+	rc=${PIPESTATUS[0]}
+	out=$(cat "$log")
+	rm -f "$log"
+	if ! grep -qE '^[0-9]+ passed, [0-9]+ failed' <<<"$out"; then
+		out="$out
+(stage $2 exited $rc without its closing \"N passed, N failed\" line)"
+		[ "$rc" != 0 ] || rc=99
+	fi
+	count "$name" "$rc" "$out"
+}
+
+# The QEMU stage accounting itself, without QEMU: run.sh with only its QEMU stages
+# (SKIP_UNIT=1), each faked by BEK_TEST_QEMU_MAKE, must count a stage that fails or prints
+# no counts as a failure and exit non-zero, and add up a stage's closing line otherwise.
+selftest() {
+	local stage want_rc want_last out rc last
+	while IFS='|' read -r stage want_rc want_last; do
+		out=$(SKIP_UNIT=1 SKIP_QEMU=0 BEK_TEST_QEMU_MAKE="$stage" tests/run.sh 2>/dev/null); rc=$?
+		last=$(tail -1 <<<"$out")
+		if [ "$rc" = "$want_rc" ] && grep -qxE "$want_last" <<<"$last"; then
+			echo "PASS stage \"$stage\": rc $rc, \"$last\""
+		else
+			echo "FAIL stage \"$stage\": rc $rc (want $want_rc), \"$last\" (want /$want_last/)"
+			sed 's/^/    /' <<<"$out"
+			return 1
+		fi
+	done <<-'EOF'
+		false|1|0 passed, [1-9][0-9]* failed
+		true|1|0 passed, [1-9][0-9]* failed
+		ls /nonexistent-bek-test-dir|1|0 passed, [1-9][0-9]* failed
+		echo 3 passed, 1 failed|1|6 passed, 2 failed
+		echo 3 passed, 0 failed|0|6 passed, 0 failed
+	EOF
+	echo "5 passed, 0 failed"
+}
+
+if [ "${SKIP_UNIT:-0}" = 1 ]; then
+	echo "== unit, host, fuzz suites and the run.sh self-test skipped (SKIP_UNIT=1)"
+else
+	suite "run.sh self-test (QEMU stage accounting)" selftest
+	for t in "$BUILD"/tests/test_*; do suite "unit $(basename "$t")" "$t"; done
+	for t in "$BUILD"/tests-san/test_*; do suite "unit $(basename "$t") (ASan+UBSan)" "$t"; done
+	suite "host subcommands" tests/host.sh "$BUILD/bek-unlock"
+	# valgrind checks the shared build: it cannot follow malloc in a static binary.
+	suite "host subcommands (valgrind)" tests/host.sh "$BUILD/shared/bek-unlock" \
+		valgrind -q --leak-check=full --errors-for-leak-kinds=definite --error-exitcode=99
+	suite "recover" tests/recover.sh "$BUILD/bek-unlock"
+	suite "recover (valgrind)" tests/recover.sh "$BUILD/shared/bek-unlock" \
+		valgrind -q --leak-check=full --errors-for-leak-kinds=definite --error-exitcode=99
+	suite "fuzz smoke (${FUZZ_SMOKE_SECONDS:-10} s per target)" tests/fuzz/run.sh "${FUZZ_SMOKE_SECONDS:-10}" $(make -s --no-print-directory print-fuzz-targets)
+fi
 if [ "${SKIP_QEMU:-0}" = 1 ]; then
 	echo "== QEMU scenarios skipped (SKIP_QEMU=1)"
 else
-	# Streams its table as it goes; the closing line carries the counts.
-	out=$(make --no-print-directory qemu-test 2>&1 | tee -a /dev/stderr); rc=${PIPESTATUS[0]}
-	count "QEMU scenarios" "$rc" "$out" 2>/dev/null
-	out=$(make --no-print-directory ade-test 2>&1 | tee -a /dev/stderr); rc=${PIPESTATUS[0]}
-	count "QEMU scenarios: Azure Disk Encryption layouts" "$rc" "$out" 2>/dev/null
+	qemu_stage "QEMU scenarios" qemu-test
+	qemu_stage "QEMU scenarios: Azure Disk Encryption layouts" ade-test
 fi
 echo "$passed passed, $failed failed"
 [ "$failed" = 0 ]
