@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <dirent.h>
 #include <fcntl.h>
 #include <unistd.h>
@@ -243,11 +244,19 @@ static int dm_uuid_of(const char *name, char *uuid, size_t size)
 int bek_luks_mapping(const char *name, const char *uuid, char why[BEK_WHY_MAX])
 {
 	char dm_uuid[160];
-	int r = dm_uuid_of(name, dm_uuid, sizeof(dm_uuid));
-	if (r == -ENOENT)
+	int r = -ENOENT;
+	/* Another unlocker may be between creating the mapping and loading its table: the
+	 * name is taken, but the device is not in sysfs yet. Give it up to 3 s. */
+	for (int i = 0; i < 30; i++) {
+		r = dm_uuid_of(name, dm_uuid, sizeof(dm_uuid));
+		if (r != -ENOENT || crypt_status(NULL, name) == CRYPT_INACTIVE)
+			break;
+		nanosleep(&(struct timespec){ .tv_nsec = 100 * 1000 * 1000 }, NULL);
+	}
+	if (r == -ENOENT && crypt_status(NULL, name) == CRYPT_INACTIVE)
 		return 0;
 	if (r < 0) {
-		bek_why(why, "a mapping named %s exists, but its device-mapper UUID cannot be read", name);
+		bek_why(why, "a mapping named %s exists, but is not set up (no device-mapper UUID to compare)", name);
 		return -EEXIST;
 	}
 	if (bek_dm_uuid_is_luks(dm_uuid, uuid))
