@@ -30,11 +30,11 @@ struct doc {
 };
 
 __attribute__((format(printf, 3, 4)))
-static int failf(char why[BEK_KV_WHY_MAX], int err, const char *fmt, ...)
+static int failf(char why[BEK_WHY_MAX], int err, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(why, BEK_KV_WHY_MAX, fmt, ap);
+	vsnprintf(why, BEK_WHY_MAX, fmt, ap);
 	va_end(ap);
 	return err;
 }
@@ -70,7 +70,7 @@ size_t bek_kv_passphrase_max(size_t len)
 }
 
 /* Skips a UTF-8 byte order mark; refuses what is too large, UTF-16 and NUL bytes. */
-static int preamble(const char **text, size_t *len, char why[BEK_KV_WHY_MAX])
+static int preamble(const char **text, size_t *len, char why[BEK_WHY_MAX])
 {
 	const unsigned char *u = (const unsigned char *)*text;
 	if (*len > BEK_KV_INPUT_MAX)
@@ -90,7 +90,7 @@ static int preamble(const char **text, size_t *len, char why[BEK_KV_WHY_MAX])
  * follows a "value" key with a placeholder "#N"; d->spans[N] is where the original
  * contents are. Member names must not use escapes, so that the names json-c sees are
  * the names compared here. Malformed JSON is left for json-c to refuse. */
-static int redact(struct doc *d, size_t len, char why[BEK_KV_WHY_MAX])
+static int redact(struct doc *d, size_t len, char why[BEK_WHY_MAX])
 {
 	const char *t = d->text;
 	/* A placeholder string is 4 bytes; the shortest string it replaces is 2. */
@@ -149,7 +149,7 @@ static int redact(struct doc *d, size_t len, char why[BEK_KV_WHY_MAX])
 }
 
 /* Parses text[0..len) (after the preamble) as one JSON object. */
-static int doc_parse(struct doc *d, const char *text, size_t len, char why[BEK_KV_WHY_MAX])
+static int doc_parse(struct doc *d, const char *text, size_t len, char why[BEK_WHY_MAX])
 {
 	memset(d, 0, sizeof(*d));
 	d->text = text;
@@ -191,7 +191,7 @@ static bool has_member(const struct doc *d, const char *name)
 }
 
 /* The span of the top-level "value" string: 0, -ENOENT when there is none, or -EINVAL. */
-static int value_span(const struct doc *d, const struct span **out, char why[BEK_KV_WHY_MAX])
+static int value_span(const struct doc *d, const struct span **out, char why[BEK_WHY_MAX])
 {
 	json_object *v;
 	if (!json_object_object_get_ex(d->root, "value", &v))
@@ -207,9 +207,9 @@ static int value_span(const struct doc *d, const struct span **out, char why[BEK
 }
 
 static int decode_span(const char *text, const struct span *sp, const char *what, unsigned char *out,
-		       size_t out_size, size_t *out_len, char why[BEK_KV_WHY_MAX])
+		       size_t out_size, size_t *out_len, char why[BEK_WHY_MAX])
 {
-	char b64why[BEK_B64_WHY_MAX];
+	char b64why[BEK_WHY_MAX];
 	int r = bek_b64_decode(text + sp->off, sp->len, out, out_size, out_len, b64why);
 	if (r < 0)
 		return failf(why, r, "%s is not base64url: %s", what, b64why);
@@ -219,7 +219,7 @@ static int decode_span(const char *text, const struct span *sp, const char *what
 /* A string member of obj: 0 with *out (NULL when absent), or -EINVAL. Empty strings
  * count as absent when empty_is_absent. */
 static int get_string(json_object *obj, const char *name, const char *what, bool empty_is_absent,
-		      const char **out, char why[BEK_KV_WHY_MAX])
+		      const char **out, char why[BEK_WHY_MAX])
 {
 	json_object *v;
 	*out = NULL;
@@ -237,7 +237,7 @@ static int get_string(json_object *obj, const char *name, const char *what, bool
 
 /* Printable ASCII of 1 to size-1 bytes, copied into dst. */
 static int copy_text(const char *what, const char *name, const char *s, char *dst, size_t size,
-		     char why[BEK_KV_WHY_MAX])
+		     char why[BEK_WHY_MAX])
 {
 	size_t len = strlen(s);
 	if (len == 0)
@@ -292,7 +292,7 @@ static const char *url_check(const char *url, const char *kind, bool need_versio
 }
 
 /* id, contentType and ADE's tags. */
-static int secret_fields(const struct doc *d, struct bek_kv_secret *out, char why[BEK_KV_WHY_MAX])
+static int secret_fields(const struct doc *d, struct bek_kv_secret *out, char why[BEK_WHY_MAX])
 {
 	json_object *tags = NULL;
 	const char *s, *url, *url_old, *alg, *reason;
@@ -319,8 +319,9 @@ static int secret_fields(const struct doc *d, struct bek_kv_secret *out, char wh
 		return r;
 	if ((r = get_string(tags, TAG_KEY_FILE, "tag", true, &s, why)) < 0)
 		return r;
-	if (s && (reason = bek_keyname_check(s)))
-		return failf(why, -EINVAL, "tag %s: %s", TAG_KEY_FILE, reason);
+	char name_why[BEK_WHY_MAX];
+	if (s && bek_keyname_check(s, name_why) < 0)
+		return failf(why, -EINVAL, "tag %s: %s", TAG_KEY_FILE, name_why);
 	if (s)
 		memcpy(out->key_file, s, strlen(s) + 1);
 
@@ -360,7 +361,7 @@ static size_t skip_space(const char *text, size_t len)
 }
 
 /* A document that is one JSON string: the span of its contents. */
-static int json_string_span(const char *text, size_t len, size_t start, struct span *out, char why[BEK_KV_WHY_MAX])
+static int json_string_span(const char *text, size_t len, size_t start, struct span *out, char why[BEK_WHY_MAX])
 {
 	size_t j = start + 1;
 	while (j < len && text[j] != '"' && text[j] != '\\')
@@ -376,7 +377,7 @@ static int json_string_span(const char *text, size_t len, size_t start, struct s
 }
 
 int bek_kv_passphrase(const char *text, size_t len, unsigned char *out, size_t out_size, size_t *out_len,
-		      enum bek_kv_source *source, char why[BEK_KV_WHY_MAX])
+		      enum bek_kv_source *source, char why[BEK_WHY_MAX])
 {
 	struct span whole = { 0, 0 };
 	*out_len = 0;
@@ -432,7 +433,7 @@ out:
 	return r;
 }
 
-int bek_kv_secret_parse(const char *text, size_t len, struct bek_kv_secret *out, char why[BEK_KV_WHY_MAX])
+int bek_kv_secret_parse(const char *text, size_t len, struct bek_kv_secret *out, char why[BEK_WHY_MAX])
 {
 	struct doc d;
 	const struct span *sp = NULL;

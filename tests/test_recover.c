@@ -16,7 +16,7 @@
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
-static char why[BEK_KV_WHY_MAX];
+static char why[BEK_WHY_MAX];
 static unsigned char out[BEK_B64_INPUT_MAX];
 static size_t out_len;
 
