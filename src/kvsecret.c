@@ -24,6 +24,7 @@ struct span {
 struct doc {
 	const char *text;
 	char *redacted;
+	size_t redacted_size;
 	struct span spans[SPANS_MAX];
 	size_t n_spans;
 	json_object *root;
@@ -89,20 +90,34 @@ static int preamble(const char **text, size_t *len, char why[BEK_WHY_MAX])
 /* Copies d->text into d->redacted, replacing the contents of every string that
  * follows a "value" key with a placeholder "#N"; d->spans[N] is where the original
  * contents are. Member names must not use escapes, so that the names json-c sees are
- * the names compared here. Malformed JSON is left for json-c to refuse. */
+ * the names compared here. The top-level "value" must be a string: anything else (a
+ * number, an object, an array, true, false, null) is refused here, unread and unquoted,
+ * before json-c copies it into buffers that nobody wipes. Malformed JSON is left for
+ * json-c to refuse. */
 static int redact(struct doc *d, size_t len, char why[BEK_WHY_MAX])
 {
 	const char *t = d->text;
 	/* A placeholder string is 4 bytes; the shortest string it replaces is 2. */
 	char *o = d->redacted = malloc(len + 2 * SPANS_MAX + 1);
 	bool pending = false;   /* after "value" and before the next token */
+	bool top = false;       /* ... and that "value" is a member of the top-level object */
+	size_t depth = 0;       /* of objects and arrays */
 
 	if (!o)
 		return failf(why, -ENOMEM, "out of memory");
+	d->redacted_size = len + 2 * SPANS_MAX + 1;
 	for (size_t i = 0; i < len;) {
 		if (t[i] != '"') {
-			if (!is_space(t[i]) && t[i] != ':')
+			if (!is_space(t[i]) && t[i] != ':') {
+				if (pending && top)
+					return failf(why, -EINVAL, "\"value\" is not a string (a JSON number, object, array, "
+						     "true, false or null): refused without reading it");
 				pending = false;
+			}
+			if (t[i] == '{' || t[i] == '[')
+				depth++;
+			else if ((t[i] == '}' || t[i] == ']') && depth > 0)
+				depth--;
 			*o++ = t[i++];
 			continue;
 		}
@@ -125,6 +140,7 @@ static int redact(struct doc *d, size_t len, char why[BEK_WHY_MAX])
 			if (escaped)
 				return failf(why, -EINVAL, "a JSON member name contains an escape sequence");
 			pending = n == 5 && memcmp(t + i + 1, "value", 5) == 0;
+			top = depth == 1;
 		} else if (pending) {
 			pending = false;
 			if (d->n_spans == SPANS_MAX)
@@ -178,6 +194,8 @@ static int doc_parse(struct doc *d, const char *text, size_t len, char why[BEK_W
 static void doc_free(struct doc *d)
 {
 	json_object_put(d->root);
+	if (d->redacted)   /* holds no "value" string, but what json-c was shown: wiped all the same */
+		explicit_bzero(d->redacted, d->redacted_size);
 	free(d->redacted);
 	d->root = NULL;
 	d->redacted = NULL;
