@@ -7,7 +7,7 @@
 # used are in $(STATIC_DIR)/VERSIONS).
 #
 # Uses from the including Makefile (define them before `include static.mk`):
-#   BUILD, SRC, CC, CPPFLAGS, WARN, CFLAGS, LDFLAGS.
+#   BUILD, SRC, CC, CPPFLAGS, WARN, CFLAGS, HARDEN_CFLAGS, HARDEN_LDFLAGS, LDFLAGS.
 #
 #   make static        -> $(STATIC_BIN), a fully static executable
 #   make static-deps   -> only the static libraries ($(STATIC_STAMP))
@@ -30,7 +30,11 @@ STATIC_CFLAGS := -I$(STATIC_PREFIX)/include
 # glibc 2.36 has pthread, rt and dl inside libc, so -lpthread/-lrt/-ldl are not needed;
 # -lm is (nearbyint in libdevmapper). --gc-sections drops unused code (4.3 -> 3.6 MB stripped).
 # --wrap: json-c's hash seed comes from src/seed.c, which never waits for the kernel's RNG.
-STATIC_LIBS := -static -Wl,--gc-sections -Wl,--wrap=json_c_get_random_seed \
+# -static-pie: a static executable loaded at a random address, which relocates itself
+# (glibc's _dl_relocate_static_pie). Every archive must be position-independent: Debian's
+# gcc compiles -fPIE by default (the ones static-deps.sh builds and Debian's own .a), and
+# a non-PIC object would fail the link (R_X86_64_32 against a symbol), not the binary.
+STATIC_LIBS := -static-pie -Wl,--gc-sections -Wl,--wrap=json_c_get_random_seed \
 	$(STATIC_PREFIX)/lib/libcryptsetup.a \
 	$(STATIC_PREFIX)/lib/libdevmapper.a \
 	$(STATIC_PREFIX)/lib/libudev.a \
@@ -48,7 +52,7 @@ $(STATIC_STAMP): tools/static-deps.sh $(wildcard tools/patches/*.patch)
 
 $(STATIC_DIR)/obj/%.o: src/%.c $(wildcard src/*.h) | $(STATIC_STAMP)
 	@mkdir -p $(@D)
-	$(CC) $(STATIC_CFLAGS) $(CPPFLAGS) $(WARN) $(CFLAGS) -c -o $@ $<
+	$(CC) $(STATIC_CFLAGS) $(CPPFLAGS) $(WARN) $(CFLAGS) $(HARDEN_CFLAGS) -c -o $@ $<
 
 # Expected linker warnings: 'Using getpwnam/getpwuid/getgrnam/getgrgid(_r) in statically
 # linked applications requires at runtime the shared libraries from the glibc version used
@@ -57,4 +61,4 @@ $(STATIC_DIR)/obj/%.o: src/%.c $(wildcard src/*.h) | $(STATIC_STAMP)
 # message of chase_symlinks(CHASE_SAFE)) and libgpg-error's config-file "~user" expansion:
 # bek-unlock calls neither, and NSS would at worst return "not found" there.
 $(STATIC_BIN): $(STATIC_OBJ) $(STATIC_STAMP)
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(STATIC_OBJ) $(STATIC_LIBS)
+	$(CC) $(CFLAGS) $(HARDEN_LDFLAGS) $(LDFLAGS) -o $@ $(STATIC_OBJ) $(STATIC_LIBS)

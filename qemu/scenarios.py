@@ -340,7 +340,7 @@ def initrd_static(initrds):
                        cwd=tmp, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         kind = subprocess.run(["file", "-b", os.path.join(tmp, "usr/sbin/bek-unlock")],
                               capture_output=True, text=True).stdout.strip()
-    static = "statically linked" in kind
+    static = "statically linked" in kind or "static-pie linked" in kind
     return {"ok": static and not libs and bool(added), "wall_s": time.monotonic() - start,
             "observed": "%d files added (%s); bek-unlock %s; shared libraries added: %s" % (
                 len(added), ", ".join(f for f in added if not f.endswith(".ko") and

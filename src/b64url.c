@@ -42,7 +42,7 @@ size_t bek_b64_decoded_max(size_t len)
 }
 
 int bek_b64_decode(const char *in, size_t len, unsigned char *out, size_t out_size, size_t *out_len,
-		   char why[BEK_B64_WHY_MAX])
+		   char why[BEK_WHY_MAX])
 {
 	char c[16];
 	size_t start = 0, end = len, pad = 0, n, r;
@@ -50,11 +50,11 @@ int bek_b64_decode(const char *in, size_t len, unsigned char *out, size_t out_si
 
 	*out_len = 0;
 	if (len > BEK_B64_INPUT_MAX) {
-		snprintf(why, BEK_B64_WHY_MAX, "larger than %u bytes", BEK_B64_INPUT_MAX);
+		bek_why(why, "larger than %u bytes", BEK_B64_INPUT_MAX);
 		return -E2BIG;
 	}
 	if (out_size < bek_b64_decoded_max(len)) {
-		snprintf(why, BEK_B64_WHY_MAX, "output buffer too small");
+		bek_why(why, "output buffer too small");
 		return -ENOBUFS;
 	}
 	while (start < end && is_space(in[start]))
@@ -62,7 +62,7 @@ int bek_b64_decode(const char *in, size_t len, unsigned char *out, size_t out_si
 	while (end > start && is_space(in[end - 1]))
 		end--;
 	if (start == end) {
-		snprintf(why, BEK_B64_WHY_MAX, "empty");
+		bek_why(why, "empty");
 		return -EINVAL;
 	}
 	while (end > start && in[end - 1] == '=') {
@@ -70,31 +70,31 @@ int bek_b64_decode(const char *in, size_t len, unsigned char *out, size_t out_si
 		pad++;
 	}
 	if (pad > 2) {
-		snprintf(why, BEK_B64_WHY_MAX, "%zu '=' characters at the end (padding is at most 2)", pad);
+		bek_why(why, "%zu '=' characters at the end (padding is at most 2)", pad);
 		return -EINVAL;
 	}
 
 	/* Every character before the padding: one alphabet, no '=', no whitespace. */
 	for (size_t i = start; i < end; i++) {
 		if (in[i] == '=') {
-			snprintf(why, BEK_B64_WHY_MAX, "position %zu: '=' inside the value (padding only belongs at the end)",
+			bek_why(why, "position %zu: '=' inside the value (padding only belongs at the end)",
 				 i + 1);
 			return -EINVAL;
 		}
 		if (is_space(in[i])) {
-			snprintf(why, BEK_B64_WHY_MAX, "position %zu: whitespace inside the value", i + 1);
+			bek_why(why, "position %zu: whitespace inside the value", i + 1);
 			return -EINVAL;
 		}
 		if (sextet(in[i]) < 0) {
 			describe_char(in[i], c, sizeof(c));
-			snprintf(why, BEK_B64_WHY_MAX, "position %zu: %s is not a base64url or base64 character", i + 1, c);
+			bek_why(why, "position %zu: %s is not a base64url or base64 character", i + 1, c);
 			return -EINVAL;
 		}
 		url |= in[i] == '-' || in[i] == '_';
 		std |= in[i] == '+' || in[i] == '/';
 		if (url && std) {
 			describe_char(in[i], c, sizeof(c));
-			snprintf(why, BEK_B64_WHY_MAX,
+			bek_why(why,
 				 "position %zu: %s mixes the base64url ('-', '_') and base64 ('+', '/') alphabets", i + 1, c);
 			return -EINVAL;
 		}
@@ -103,7 +103,7 @@ int bek_b64_decode(const char *in, size_t len, unsigned char *out, size_t out_si
 	n = end - start;
 	r = n % 4;
 	if (r == 1) {
-		snprintf(why, BEK_B64_WHY_MAX,
+		bek_why(why,
 			 "impossible length: %zu characters without padding leave 1 over a multiple of 4 "
 			 "(a character is missing or extra)", n);
 		return -EINVAL;
@@ -111,7 +111,7 @@ int bek_b64_decode(const char *in, size_t len, unsigned char *out, size_t out_si
 	/* Missing padding is repaired; padding that is there must fit: r == 2 takes one
 	 * or two '=', r == 3 one, r == 0 none. */
 	if (pad > 0 && (r == 0 || pad > 4 - r)) {
-		snprintf(why, BEK_B64_WHY_MAX, "%zu '=' after %zu characters: wrong padding", pad, n);
+		bek_why(why, "%zu '=' after %zu characters: wrong padding", pad, n);
 		return -EINVAL;
 	}
 
@@ -131,7 +131,7 @@ int bek_b64_decode(const char *in, size_t len, unsigned char *out, size_t out_si
 	 * last character is wrong, often because the value was cut short. */
 	if (acc != 0) {
 		describe_char(in[end - 1], c, sizeof(c));
-		snprintf(why, BEK_B64_WHY_MAX,
+		bek_why(why,
 			 "position %zu: the last character %s has stray low bits (the value is truncated or corrupted)",
 			 end, c);
 		return -EINVAL;

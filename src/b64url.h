@@ -8,8 +8,9 @@
 
 #include <stddef.h>
 
+#include "why.h"
+
 #define BEK_B64_INPUT_MAX (64u * 1024)   /* bytes of text, whitespace included */
-#define BEK_B64_WHY_MAX 160
 
 /* Room enough for the decoded bytes of len characters of text. */
 size_t bek_b64_decoded_max(size_t len);
@@ -19,6 +20,6 @@ size_t bek_b64_decoded_max(size_t len);
  * -E2BIG (larger than BEK_B64_INPUT_MAX) or -ENOBUFS (out too small). Positions in
  * why count characters of in from 1. out may hold partial output on failure. */
 int bek_b64_decode(const char *in, size_t len, unsigned char *out, size_t out_size, size_t *out_len,
-		   char why[BEK_B64_WHY_MAX]);
+		   char why[BEK_WHY_MAX]);
 
 #endif

@@ -204,7 +204,7 @@ int bek_read_header(const char *devnode, dev_t devnum, const char *fstype, const
 		if (r == -ENOENT || r == -ELOOP)
 			bek_why(why, "%s", r == -ENOENT ? "header file not found" : "header path has a symbolic link");
 		else
-			bek_why(why, "cannot open the header file: its path %.200s", w);
+			bek_why(why, "cannot open the header file: %.200s", w);
 	} else if (fstat(fd, &st) < 0) {
 		r = -errno;
 		bek_why(why, "cannot stat the header file");

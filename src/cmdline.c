@@ -136,8 +136,8 @@ static const char *apply_luks_name(struct bek_config *cfg, const char *v)
 	const char *eq = strchr(v, '=');
 	if (!eq || bek_uuid_canonical(v, (size_t)(eq - v), uuid) < 0)
 		return "expected UUID=NAME";
-	const char *why = bek_mapname_check(eq + 1);
-	if (why)
+	static char why[BEK_WHY_MAX];   /* returned: outlives the call */
+	if (bek_mapname_check(eq + 1, why) < 0)
 		return why;
 	return add_target(cfg, uuid, eq + 1);
 }
@@ -170,8 +170,10 @@ static const char *apply_param(struct bek_config *cfg, const char *key, const ch
 		memcpy(cfg->label, label, sizeof(label));
 		cfg->asked = true;
 	} else if (strcmp(key, "rd.bek.keyfile") == 0) {
-		const char *why = v ? bek_keyname_check(v) : "empty";
-		if (why)
+		static char why[BEK_WHY_MAX];   /* returned: outlives the call */
+		if (!v)
+			return "empty";
+		if (bek_keyname_check(v, why) < 0)
 			return why;
 		snprintf(cfg->keyfile, sizeof(cfg->keyfile), "%s", v);
 		cfg->asked = true;

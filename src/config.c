@@ -109,9 +109,9 @@ size_t bek_crypttab_load(const char *path, struct bek_crypttab_entry *entries, s
 		return 0;
 	}
 	while (fgets(line, sizeof(line), f)) {
-		const char *why;
+		char why[BEK_WHY_MAX];
 		lineno++;
-		int r = bek_crypttab_parse_line(line, &entries[n], &why);
+		int r = bek_crypttab_parse_line(line, &entries[n], why);
 		if (r < 0)
 			bek_log(LOG_WARNING, "ignoring %s line %u: %s", path, lineno, why);
 		else if (r == 1 && n + 1 == max)

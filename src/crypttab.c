@@ -7,9 +7,9 @@
 #define LINE_MAX_BYTES 4096
 #define FIELDS 4
 
-static int fail(const char **why, const char *reason)
+static int fail(char why[BEK_WHY_MAX], const char *reason)
 {
-	*why = reason;
+	bek_why(why, "%s", reason);
 	return -EINVAL;
 }
 
@@ -53,7 +53,7 @@ static bool safe_relative(const char *p)
 	return true;
 }
 
-static int parse_options(char *opts, struct bek_crypttab_entry *e, bool *ade_keyscript, const char **why)
+static int parse_options(char *opts, struct bek_crypttab_entry *e, bool *ade_keyscript, char why[BEK_WHY_MAX])
 {
 	for (char *save = NULL, *o = strtok_r(opts, ",", &save); o; o = strtok_r(NULL, ",", &save)) {
 		if (strcmp(o, "discard") == 0)
@@ -73,12 +73,12 @@ static int parse_options(char *opts, struct bek_crypttab_entry *e, bool *ade_key
 		} else if (strncmp(o, "keyscript=", 10) == 0)
 			*ade_keyscript = strstr(o + 10, "azure") != NULL;
 		else if (strcmp(o, "plain") == 0 || strcmp(o, "tcrypt") == 0 || strcmp(o, "bitlk") == 0)
-			return *why = "not a LUKS volume", 0;
+			return bek_why(why, "not a LUKS volume"), 0;
 	}
 	return 1;
 }
 
-int bek_crypttab_parse_line(const char *line, struct bek_crypttab_entry *e, const char **why)
+int bek_crypttab_parse_line(const char *line, struct bek_crypttab_entry *e, char why[BEK_WHY_MAX])
 {
 	char buf[LINE_MAX_BYTES];
 	char *field[FIELDS] = { 0 };
@@ -86,7 +86,7 @@ int bek_crypttab_parse_line(const char *line, struct bek_crypttab_entry *e, cons
 	bool ade_keyscript = false;
 
 	memset(e, 0, sizeof(*e));
-	*why = NULL;
+	why[0] = '\0';
 	if (strlen(line) >= sizeof(buf))
 		return fail(why, "line is longer than 4095 bytes");
 	snprintf(buf, sizeof(buf), "%s", line);
@@ -101,7 +101,8 @@ int bek_crypttab_parse_line(const char *line, struct bek_crypttab_entry *e, cons
 		return 0;
 	if (n < 3)
 		return fail(why, "fewer than three fields");
-	if (bek_mapname_check(field[0]))
+	char ignored[BEK_WHY_MAX];
+	if (bek_mapname_check(field[0], ignored) < 0)
 		return fail(why, "name is not a valid mapping name");
 	snprintf(e->name, sizeof(e->name), "%s", field[0]);
 	if (parse_source(field[1], e->source) < 0)
@@ -114,13 +115,13 @@ int bek_crypttab_parse_line(const char *line, struct bek_crypttab_entry *e, cons
 	const char *key = field[2];
 	if (strncmp(key, BEK_ADE_MOUNT, strlen(BEK_ADE_MOUNT)) == 0) {
 		key += strlen(BEK_ADE_MOUNT);
-		if ((*why = bek_keyname_check(key)))
+		if (bek_keyname_check(key, why) < 0)
 			return -EINVAL;
 		snprintf(e->key_file, sizeof(e->key_file), "%s", key);
 	} else if ((strcmp(key, "none") == 0 || strcmp(key, "-") == 0) && ade_keyscript) {
 		snprintf(e->key_file, sizeof(e->key_file), "%s", BEK_DEFAULT_KEYFILE);
 	} else {
-		return *why = "its key is not on the BEK disk", 0;
+		return bek_why(why, "its key is not on the BEK disk"), 0;
 	}
 	return 1;
 }

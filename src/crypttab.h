@@ -14,6 +14,7 @@
 
 #include "cmdline.h"
 #include "keyname.h"
+#include "why.h"
 
 #define BEK_ADE_MOUNT "/mnt/azure_bek_disk/"
 #define BEK_PATH_MAX 255
@@ -29,8 +30,8 @@ struct bek_crypttab_entry {
 };
 
 /* Parses one line. Returns 1 with *e filled for an entry whose key is on the BEK disk,
- * 0 for a blank line, a comment or somebody else's entry (*why says why for the latter),
- * -EINVAL for a malformed line (*why says why). */
-int bek_crypttab_parse_line(const char *line, struct bek_crypttab_entry *e, const char **why);
+ * 0 for a blank line, a comment (why is "") or somebody else's entry (why says why),
+ * -EINVAL for a malformed line (why says why). */
+int bek_crypttab_parse_line(const char *line, struct bek_crypttab_entry *e, char why[BEK_WHY_MAX]);
 
 #endif

@@ -1,8 +1,9 @@
 #include "keyname.h"
 
+#include <errno.h>
 #include <string.h>
 
-const char *bek_keyname_check(const char *name)
+static const char *keyname_reason(const char *name)
 {
 	size_t len = strlen(name);
 	if (len == 0)
@@ -21,7 +22,7 @@ const char *bek_keyname_check(const char *name)
 	return NULL;
 }
 
-const char *bek_mapname_check(const char *name)
+static const char *mapname_reason(const char *name)
 {
 	size_t len = strlen(name);
 	if (len == 0 || len > BEK_MAPNAME_MAX)
@@ -32,4 +33,22 @@ const char *bek_mapname_check(const char *name)
 		if (*p == '/' || (unsigned char)*p <= 0x20 || (unsigned char)*p >= 0x7f)
 			return "mapping name must be printable ASCII without '/' or spaces";
 	return NULL;
+}
+
+int bek_keyname_check(const char *name, char why[BEK_WHY_MAX])
+{
+	const char *reason = keyname_reason(name);
+	if (!reason)
+		return 0;
+	bek_why(why, "%s", reason);
+	return -EINVAL;
+}
+
+int bek_mapname_check(const char *name, char why[BEK_WHY_MAX])
+{
+	const char *reason = mapname_reason(name);
+	if (!reason)
+		return 0;
+	bek_why(why, "%s", reason);
+	return -EINVAL;
 }

@@ -24,17 +24,18 @@ struct span {
 struct doc {
 	const char *text;
 	char *redacted;
+	size_t redacted_size;
 	struct span spans[SPANS_MAX];
 	size_t n_spans;
 	json_object *root;
 };
 
 __attribute__((format(printf, 3, 4)))
-static int failf(char why[BEK_KV_WHY_MAX], int err, const char *fmt, ...)
+static int failf(char why[BEK_WHY_MAX], int err, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(why, BEK_KV_WHY_MAX, fmt, ap);
+	vsnprintf(why, BEK_WHY_MAX, fmt, ap);
 	va_end(ap);
 	return err;
 }
@@ -70,7 +71,7 @@ size_t bek_kv_passphrase_max(size_t len)
 }
 
 /* Skips a UTF-8 byte order mark; refuses what is too large, UTF-16 and NUL bytes. */
-static int preamble(const char **text, size_t *len, char why[BEK_KV_WHY_MAX])
+static int preamble(const char **text, size_t *len, char why[BEK_WHY_MAX])
 {
 	const unsigned char *u = (const unsigned char *)*text;
 	if (*len > BEK_KV_INPUT_MAX)
@@ -89,20 +90,34 @@ static int preamble(const char **text, size_t *len, char why[BEK_KV_WHY_MAX])
 /* Copies d->text into d->redacted, replacing the contents of every string that
  * follows a "value" key with a placeholder "#N"; d->spans[N] is where the original
  * contents are. Member names must not use escapes, so that the names json-c sees are
- * the names compared here. Malformed JSON is left for json-c to refuse. */
-static int redact(struct doc *d, size_t len, char why[BEK_KV_WHY_MAX])
+ * the names compared here. The top-level "value" must be a string: anything else (a
+ * number, an object, an array, true, false, null) is refused here, unread and unquoted,
+ * before json-c copies it into buffers that nobody wipes. Malformed JSON is left for
+ * json-c to refuse. */
+static int redact(struct doc *d, size_t len, char why[BEK_WHY_MAX])
 {
 	const char *t = d->text;
 	/* A placeholder string is 4 bytes; the shortest string it replaces is 2. */
 	char *o = d->redacted = malloc(len + 2 * SPANS_MAX + 1);
 	bool pending = false;   /* after "value" and before the next token */
+	bool top = false;       /* ... and that "value" is a member of the top-level object */
+	size_t depth = 0;       /* of objects and arrays */
 
 	if (!o)
 		return failf(why, -ENOMEM, "out of memory");
+	d->redacted_size = len + 2 * SPANS_MAX + 1;
 	for (size_t i = 0; i < len;) {
 		if (t[i] != '"') {
-			if (!is_space(t[i]) && t[i] != ':')
+			if (!is_space(t[i]) && t[i] != ':') {
+				if (pending && top)
+					return failf(why, -EINVAL, "\"value\" is not a string (a JSON number, object, array, "
+						     "true, false or null): refused without reading it");
 				pending = false;
+			}
+			if (t[i] == '{' || t[i] == '[')
+				depth++;
+			else if ((t[i] == '}' || t[i] == ']') && depth > 0)
+				depth--;
 			*o++ = t[i++];
 			continue;
 		}
@@ -125,6 +140,7 @@ static int redact(struct doc *d, size_t len, char why[BEK_KV_WHY_MAX])
 			if (escaped)
 				return failf(why, -EINVAL, "a JSON member name contains an escape sequence");
 			pending = n == 5 && memcmp(t + i + 1, "value", 5) == 0;
+			top = depth == 1;
 		} else if (pending) {
 			pending = false;
 			if (d->n_spans == SPANS_MAX)
@@ -149,7 +165,7 @@ static int redact(struct doc *d, size_t len, char why[BEK_KV_WHY_MAX])
 }
 
 /* Parses text[0..len) (after the preamble) as one JSON object. */
-static int doc_parse(struct doc *d, const char *text, size_t len, char why[BEK_KV_WHY_MAX])
+static int doc_parse(struct doc *d, const char *text, size_t len, char why[BEK_WHY_MAX])
 {
 	memset(d, 0, sizeof(*d));
 	d->text = text;
@@ -178,6 +194,8 @@ static int doc_parse(struct doc *d, const char *text, size_t len, char why[BEK_K
 static void doc_free(struct doc *d)
 {
 	json_object_put(d->root);
+	if (d->redacted)   /* holds no "value" string, but what json-c was shown: wiped all the same */
+		explicit_bzero(d->redacted, d->redacted_size);
 	free(d->redacted);
 	d->root = NULL;
 	d->redacted = NULL;
@@ -191,7 +209,7 @@ static bool has_member(const struct doc *d, const char *name)
 }
 
 /* The span of the top-level "value" string: 0, -ENOENT when there is none, or -EINVAL. */
-static int value_span(const struct doc *d, const struct span **out, char why[BEK_KV_WHY_MAX])
+static int value_span(const struct doc *d, const struct span **out, char why[BEK_WHY_MAX])
 {
 	json_object *v;
 	if (!json_object_object_get_ex(d->root, "value", &v))
@@ -207,9 +225,9 @@ static int value_span(const struct doc *d, const struct span **out, char why[BEK
 }
 
 static int decode_span(const char *text, const struct span *sp, const char *what, unsigned char *out,
-		       size_t out_size, size_t *out_len, char why[BEK_KV_WHY_MAX])
+		       size_t out_size, size_t *out_len, char why[BEK_WHY_MAX])
 {
-	char b64why[BEK_B64_WHY_MAX];
+	char b64why[BEK_WHY_MAX];
 	int r = bek_b64_decode(text + sp->off, sp->len, out, out_size, out_len, b64why);
 	if (r < 0)
 		return failf(why, r, "%s is not base64url: %s", what, b64why);
@@ -219,7 +237,7 @@ static int decode_span(const char *text, const struct span *sp, const char *what
 /* A string member of obj: 0 with *out (NULL when absent), or -EINVAL. Empty strings
  * count as absent when empty_is_absent. */
 static int get_string(json_object *obj, const char *name, const char *what, bool empty_is_absent,
-		      const char **out, char why[BEK_KV_WHY_MAX])
+		      const char **out, char why[BEK_WHY_MAX])
 {
 	json_object *v;
 	*out = NULL;
@@ -237,7 +255,7 @@ static int get_string(json_object *obj, const char *name, const char *what, bool
 
 /* Printable ASCII of 1 to size-1 bytes, copied into dst. */
 static int copy_text(const char *what, const char *name, const char *s, char *dst, size_t size,
-		     char why[BEK_KV_WHY_MAX])
+		     char why[BEK_WHY_MAX])
 {
 	size_t len = strlen(s);
 	if (len == 0)
@@ -292,7 +310,7 @@ static const char *url_check(const char *url, const char *kind, bool need_versio
 }
 
 /* id, contentType and ADE's tags. */
-static int secret_fields(const struct doc *d, struct bek_kv_secret *out, char why[BEK_KV_WHY_MAX])
+static int secret_fields(const struct doc *d, struct bek_kv_secret *out, char why[BEK_WHY_MAX])
 {
 	json_object *tags = NULL;
 	const char *s, *url, *url_old, *alg, *reason;
@@ -319,8 +337,9 @@ static int secret_fields(const struct doc *d, struct bek_kv_secret *out, char wh
 		return r;
 	if ((r = get_string(tags, TAG_KEY_FILE, "tag", true, &s, why)) < 0)
 		return r;
-	if (s && (reason = bek_keyname_check(s)))
-		return failf(why, -EINVAL, "tag %s: %s", TAG_KEY_FILE, reason);
+	char name_why[BEK_WHY_MAX];
+	if (s && bek_keyname_check(s, name_why) < 0)
+		return failf(why, -EINVAL, "tag %s: %s", TAG_KEY_FILE, name_why);
 	if (s)
 		memcpy(out->key_file, s, strlen(s) + 1);
 
@@ -360,7 +379,7 @@ static size_t skip_space(const char *text, size_t len)
 }
 
 /* A document that is one JSON string: the span of its contents. */
-static int json_string_span(const char *text, size_t len, size_t start, struct span *out, char why[BEK_KV_WHY_MAX])
+static int json_string_span(const char *text, size_t len, size_t start, struct span *out, char why[BEK_WHY_MAX])
 {
 	size_t j = start + 1;
 	while (j < len && text[j] != '"' && text[j] != '\\')
@@ -376,7 +395,7 @@ static int json_string_span(const char *text, size_t len, size_t start, struct s
 }
 
 int bek_kv_passphrase(const char *text, size_t len, unsigned char *out, size_t out_size, size_t *out_len,
-		      enum bek_kv_source *source, char why[BEK_KV_WHY_MAX])
+		      enum bek_kv_source *source, char why[BEK_WHY_MAX])
 {
 	struct span whole = { 0, 0 };
 	*out_len = 0;
@@ -432,7 +451,7 @@ out:
 	return r;
 }
 
-int bek_kv_secret_parse(const char *text, size_t len, struct bek_kv_secret *out, char why[BEK_KV_WHY_MAX])
+int bek_kv_secret_parse(const char *text, size_t len, struct bek_kv_secret *out, char why[BEK_WHY_MAX])
 {
 	struct doc d;
 	const struct span *sp = NULL;

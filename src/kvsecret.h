@@ -21,9 +21,9 @@
 
 #include "b64url.h"
 #include "keyname.h"
+#include "why.h"
 
 #define BEK_KV_INPUT_MAX BEK_B64_INPUT_MAX   /* bytes of a whole document */
-#define BEK_KV_WHY_MAX 256
 #define BEK_KV_URL_MAX 512
 #define BEK_KV_TEXT_MAX 255
 #define BEK_KV_WRAPPED_MAX 1024   /* characters; an RSA-4096 wrap gives 683 */
@@ -48,7 +48,7 @@ size_t bek_kv_passphrase_max(size_t len);
  * with *out_len and *source set, or a negative errno with why set to one line. out may
  * hold partial output on failure. */
 int bek_kv_passphrase(const char *text, size_t len, unsigned char *out, size_t out_size, size_t *out_len,
-		      enum bek_kv_source *source, char why[BEK_KV_WHY_MAX]);
+		      enum bek_kv_source *source, char why[BEK_WHY_MAX]);
 
 /* A Key Vault secret written by Azure Disk Encryption. Strings are "" when absent;
  * every string is printable ASCII, URLs are https://HOST/(keys|secrets)/NAME[/VERSION]. */
@@ -68,7 +68,7 @@ struct bek_kv_secret {
 };
 
 /* Parses a secret's JSON. Returns 0, or a negative errno with why set to one line. */
-int bek_kv_secret_parse(const char *text, size_t len, struct bek_kv_secret *out, char why[BEK_KV_WHY_MAX]);
+int bek_kv_secret_parse(const char *text, size_t len, struct bek_kv_secret *out, char why[BEK_WHY_MAX]);
 
 /* KEK_URL/unwrapkey?api-version=7.4 for a wrapped secret. Returns 0 or -ENOBUFS. */
 int bek_kv_unwrap_url(const struct bek_kv_secret *s, char *buf, size_t size);

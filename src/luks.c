@@ -72,13 +72,14 @@ static bool keyslot_in_use(struct crypt_device *cd, int keyslot)
 static void read_token(struct crypt_device *cd, struct bek_luks_info *info)
 {
 	for (int id = find_bek_token(cd, 0); id >= 0; id = find_bek_token(cd, id + 1)) {
-		const char *json = NULL, *why = NULL;
+		const char *json = NULL;
+		char why[BEK_WHY_MAX] = "";
 		if (crypt_token_json_get(cd, id, &json) < 0 || !json)
-			why = "cannot be read";
-		else if (bek_token_parse(json, strlen(json), &info->token, &why) == 0 &&
+			bek_why(why, "cannot be read");
+		else if (bek_token_parse(json, strlen(json), &info->token, why) == 0 &&
 			 info->token.keyslot >= 0 && !keyslot_in_use(cd, info->token.keyslot))
-			why = "its keyslot is not in use";
-		if (!why) {
+			bek_why(why, "its keyslot is not in use");
+		if (!why[0]) {
 			info->token_id = id;
 			return;
 		}

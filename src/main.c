@@ -122,12 +122,12 @@ static int enroll(int argc, char **argv)
 		{ 0 }
 	};
 	struct bek_token tok = { .keyslot = -1 };
-	const char *why;
+	char why[BEK_WHY_MAX];
 	int c;
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
 		case 'k':
-			if ((why = bek_keyname_check(optarg)))
+			if (bek_keyname_check(optarg, why) < 0)
 				return bek_log(LOG_ERR, "Refusing --key-file: %s", why), BEK_EXIT_ERROR;
 			snprintf(tok.key_file, sizeof(tok.key_file), "%s", optarg);
 			break;
@@ -150,7 +150,7 @@ static int enroll(int argc, char **argv)
 	/* The token must read back as valid, or boot would ignore it. */
 	char *json = bek_token_format(&tok);
 	struct bek_token check;
-	if (!json || bek_token_parse(json, strlen(json), &check, &why) < 0) {
+	if (!json || bek_token_parse(json, strlen(json), &check, why) < 0) {
 		free(json);
 		return bek_log(LOG_ERR, "Refusing the token: %s", json ? why : "out of memory"), BEK_EXIT_ERROR;
 	}

@@ -139,7 +139,7 @@ static int get_passphrase(const char *path, struct bek_secret *key)
 {
 	struct bek_secret in = { 0 };
 	enum bek_kv_source source;
-	char why[BEK_KV_WHY_MAX];
+	char why[BEK_WHY_MAX];
 	const char *from = !path || strcmp(path, "-") == 0 ? "standard input" : shown(path);
 	size_t len, n;
 	int r = read_file(path, "secret", "Paste the unwrapKey result", &in, &len);
@@ -294,7 +294,7 @@ static int describe(const struct recover_opts *o)
 {
 	struct bek_secret in = { 0 };
 	struct bek_kv_secret s;
-	char why[BEK_KV_WHY_MAX], url[BEK_KV_URL_MAX + 64], resource[BEK_KV_URL_MAX + 16];
+	char why[BEK_WHY_MAX], url[BEK_KV_URL_MAX + 64], resource[BEK_KV_URL_MAX + 16];
 	size_t len;
 	int r = read_file(o->describe, "secret", NULL, &in, &len);
 	if (r < 0)
@@ -403,8 +403,8 @@ int bek_recover(int argc, char **argv)
 				     "use --secret-file FILE or standard input)");
 	if (o.open) {
 		o.name = argv[optind];
-		const char *why = bek_mapname_check(o.name);
-		if (why)
+		char why[BEK_WHY_MAX];
+		if (bek_mapname_check(o.name, why) < 0)
 			return bek_log(LOG_ERR, "Refusing the mapping name: %s", why), BEK_EXIT_ERROR;
 	}
 	if (o.key_out && strcmp(o.key_out, "-") == 0)

@@ -8,9 +8,9 @@
 
 #define JSON_DEPTH_MAX 4
 
-static int fail(const char **why, const char *reason)
+static int fail(char why[BEK_WHY_MAX], const char *reason)
 {
-	*why = reason;
+	bek_why(why, "%s", reason);
 	return -EINVAL;
 }
 
@@ -35,7 +35,7 @@ static int parse_keyslot(json_object *v, int *out)
 	return 0;
 }
 
-static int parse_object(json_object *root, struct bek_token *out, const char **why)
+static int parse_object(json_object *root, struct bek_token *out, char why[BEK_WHY_MAX])
 {
 	json_object *v;
 
@@ -58,7 +58,7 @@ static int parse_object(json_object *root, struct bek_token *out, const char **w
 	const char *name = json_object_get_string(v);
 	if ((size_t)json_object_get_string_len(v) != strlen(name))
 		return fail(why, "token key_file contains a NUL byte");
-	if ((*why = bek_keyname_check(name)))
+	if (bek_keyname_check(name, why) < 0)
 		return -EINVAL;
 	memcpy(out->key_file, name, strlen(name) + 1);
 
@@ -76,7 +76,7 @@ static int parse_object(json_object *root, struct bek_token *out, const char **w
 	return 0;
 }
 
-int bek_token_parse(const char *json, size_t len, struct bek_token *out, const char **why)
+int bek_token_parse(const char *json, size_t len, struct bek_token *out, char why[BEK_WHY_MAX])
 {
 	if (len > BEK_TOKEN_JSON_MAX)
 		return fail(why, "token is larger than 4096 bytes");

@@ -7,6 +7,7 @@
 #include <stddef.h>
 
 #include "keyname.h"
+#include "why.h"
 
 #define BEK_TOKEN_TYPE "bek"
 #define BEK_TOKEN_JSON_MAX 4096
@@ -19,8 +20,8 @@ struct bek_token {
 };
 
 /* Parses and validates a token's JSON text (len bytes, need not be NUL-terminated).
- * Returns 0, or -EINVAL with *why set to a short static reason. */
-int bek_token_parse(const char *json, size_t len, struct bek_token *out, const char **why);
+ * Returns 0, or -EINVAL with why set to a short reason. */
+int bek_token_parse(const char *json, size_t len, struct bek_token *out, char why[BEK_WHY_MAX]);
 
 /* Builds the token JSON for tok. Returns a malloc'd string or NULL on ENOMEM. */
 char *bek_token_format(const struct bek_token *tok);

@@ -126,7 +126,12 @@ bad "mixed alphabets" "${one_line}mixes the base64url \('-', '_'\) and base64 \(
 bad "empty" "the value is not base64url: empty" $'\n'
 bad "truncated JSON" "not valid JSON" '{"kid":"x","value":"QUJD"'
 bad "JSON without value" "no \"value\" member${one_line}" '{"kid":"x"}'
-bad "JSON value not a string" "\"value\" is not a string" '{"value":42}'
+notstr='"value" is not a string \(a JSON number, object, array, true, false or null\): refused without reading it'
+bad "JSON value not a string" "$notstr" '{"value":42}'
+# Refused before json-c copies it, and never quoted (the whole line is matched).
+bad "JSON value an object" "$notstr" '{"kid":"x","value":{"k":"SECRETMARK0123456789"}}'
+bad "JSON value an array" "$notstr" '{"value":["SECRETMARK0123456789"]}'
+bad "JSON value true" "$notstr" '{"value":true}'
 bad "bad base64url inside JSON" "\"value\" is not base64url: position 2: '\*'${one_line}" '{"value":"Q*JD"}'
 bad "UTF-16" "UTF-16 text${one_line}" $'\xff\xfe{'
 check "malformed: larger than 64 KiB" 1 "^bek-unlock: Refusing the secret from standard input: larger than 65536 bytes$" -- \

@@ -10,11 +10,11 @@
 #include "crypttab.h"
 
 static struct bek_crypttab_entry e;
-static const char *why;
+static char why[BEK_WHY_MAX];
 
 static int parse(const char *line)
 {
-	return bek_crypttab_parse_line(line, &e, &why);
+	return bek_crypttab_parse_line(line, &e, why);
 }
 
 static void ade_redhat(void **state)

@@ -16,9 +16,27 @@
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
-static char why[BEK_KV_WHY_MAX];
+/* Every heap buffer freed, json-c's included, is searched for `watch`: a buffer that
+ * held (part of) a secret and was not wiped before free() counts in `unwiped`. Not
+ * under ASan, which owns free(). */
+#if !defined(__SANITIZE_ADDRESS__)
+#include <malloc.h>
+#define WIPE_CHECK 1
+extern void __libc_free(void *p);
+static const char *watch;
+static int unwiped;
+void free(void *p)
+{
+	if (p && watch && memmem(p, malloc_usable_size(p), watch, strlen(watch)))
+		unwiped++;
+	__libc_free(p);
+}
+#endif
+
+static char why[BEK_WHY_MAX];
 static unsigned char out[BEK_B64_INPUT_MAX];
 static size_t out_len;
+static struct bek_kv_secret sec;
 
 /* ---- base64url ---- */
 
@@ -298,9 +316,58 @@ static void passphrase_sizes(void **state)
 	assert_int_equal(out_len, 3);
 }
 
+/* A "value" that is not a string is refused without being quoted, and no buffer
+ * that held it (the redacted copy, json-c's tokener and objects) is freed unwiped. */
+#define MARK "SECRETMARK0123456789"
+static void passphrase_not_string(void **state)
+{
+	(void)state;
+	static const char *const docs[] = {
+		"{" KID ",\"value\":{\"k\":\"" MARK "\"}}",
+		"{" KID ",\"value\":[\"" MARK "\"]}",
+		"{\"value\":[" MARK "]}",   /* not even JSON */
+		"{\"value\":{\"value\":\"" MARK "\"}}",
+		"{\"value\":" "31415926535897932384626433832795" "}",
+		"{" KID ",\"value\":" "-31415926535897932384626433832795e7" "}",
+		"{\"value\":true}",
+		"{\"value\":null}",
+		"{\"id\":\"" SECRET_ID "\",\"tags\":{},\"value\":{\"k\":\"" MARK "\"}}",
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(docs); i++) {
+		const char *mark = strstr(docs[i], "314") ? "31415926535897932384626433832795" : MARK;
+#ifdef WIPE_CHECK
+		unwiped = 0;
+		watch = mark;
+#endif
+		pass_refused(docs[i], "\"value\" is not a string");
+		if (strstr(why, mark))
+			fail_msg("%s: the reason quotes the value: %s", docs[i], why);
+		why[0] = '\0';
+		assert_int_equal(bek_kv_secret_parse(docs[i], strlen(docs[i]), &sec, why), -EINVAL);
+		if (strstr(why, mark))
+			fail_msg("%s: the reason quotes the value: %s", docs[i], why);
+#ifdef WIPE_CHECK
+		watch = NULL;
+		if (unwiped)
+			fail_msg("%s: %d buffer(s) freed with the value in them", docs[i], unwiped);
+#endif
+	}
+	/* A string value never reaches json-c, accepted or not. */
+#ifdef WIPE_CHECK
+	unwiped = 0;
+	watch = "QUJDREVGR0hJSktMTU5PUFFSU1RVVldY";
+#endif
+	pass_ok("{" KID ",\"value\":\"QUJDREVGR0hJSktMTU5PUFFSU1RVVldY\"}", "ABCDEFGHIJKLMNOPQRSTUVWX",
+		BEK_KV_UNWRAP_RESULT);
+	pass_refused("{" KID ",\"value\":\"QUJDREVGR0hJSktMTU5PUFFSU1RVVldY\",}", "not valid JSON");
+#ifdef WIPE_CHECK
+	watch = NULL;
+	assert_int_equal(unwiped, 0);
+#endif
+}
+
 /* ---- the secret's JSON ---- */
 
-static struct bek_kv_secret sec;
 
 static int secret_parse(const char *json)
 {
@@ -529,6 +596,7 @@ int main(void)
 		cmocka_unit_test(passphrase_forms),
 		cmocka_unit_test(passphrase_refused),
 		cmocka_unit_test(passphrase_sizes),
+		cmocka_unit_test(passphrase_not_string),
 		cmocka_unit_test_setup(secret_wrapped, setup_wrapped),
 		cmocka_unit_test(secret_plain),
 		cmocka_unit_test_setup(secret_bad_tags, setup_wrapped),

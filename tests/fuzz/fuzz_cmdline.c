@@ -28,7 +28,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	assert(cfg.timeout_s <= BEK_MAX_TIMEOUT_S);
 	assert(cfg.label[0] && strlen(cfg.label) <= BEK_LABEL_MAX);
-	assert(!cfg.keyfile[0] || bek_keyname_check(cfg.keyfile) == NULL);
+	char why[BEK_WHY_MAX];
+	assert(!cfg.keyfile[0] || bek_keyname_check(cfg.keyfile, why) == 0);
 	assert(cfg.n_targets <= BEK_MAX_TARGETS);
 	for (size_t i = 0; i < cfg.n_targets; i++) {
 		char canon[BEK_UUID_LEN + 1];

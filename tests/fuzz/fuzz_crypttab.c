@@ -10,20 +10,23 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct bek_crypttab_entry e;
-	const char *why;
+	char why[BEK_WHY_MAX];
 	char *line = malloc(size + 1);
 
 	if (!line)
 		return 0;
 	memcpy(line, data, size);
 	line[size] = '\0';
-	int r = bek_crypttab_parse_line(line, &e, &why);
+	memset(why, 'x', sizeof(why));   /* every return sets it: "" or a reason */
+	int r = bek_crypttab_parse_line(line, &e, why);
 	free(line);
 	assert(r >= -EINVAL && r <= 1);
+	assert(memchr(why, '\0', sizeof(why)) && !strchr(why, '\n'));
 	if (r == 1) {
 		assert(e.name[0] && !strchr(e.name, '/'));
 		assert(strncmp(e.source, "/dev/", 5) == 0 && !strstr(e.source, "/../"));
-		assert(bek_keyname_check(e.key_file) == NULL);
+		char kwhy[BEK_WHY_MAX] = "";
+		assert(bek_keyname_check(e.key_file, kwhy) == 0 && !kwhy[0]);
 		/* Relative, and no component is "." or ".." (a name like "..x" is fine). */
 		assert(e.header_path[0] != '/');
 		for (const char *c = e.header_path; *c; c += strcspn(c, "/"), c += *c == '/') {
@@ -31,7 +34,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			assert(n > 0 && !(n == 1 && c[0] == '.') && !(n == 2 && c[0] == '.' && c[1] == '.'));
 		}
 	} else if (r < 0) {
-		assert(why && *why);
+		assert(why[0]);
 	}
 	return 0;
 }

@@ -25,7 +25,7 @@ static void printable(const char *s)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	const char *text = (const char *)data;
-	char why[BEK_KV_WHY_MAX];
+	char why[BEK_WHY_MAX];
 	size_t n;
 
 	/* base64url: whatever decodes re-encodes to the input, once normalised. */
@@ -65,7 +65,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	printable(s.content_type);
 	printable(s.kek_url);
 	printable(s.wrapped_value);
-	assert(bek_keyname_check(s.key_file) == NULL || !s.key_file[0]);
+	assert(!s.key_file[0] || bek_keyname_check(s.key_file, why) == 0);
 	if (s.wrapped) {
 		char url[BEK_KV_URL_MAX + 64], res[BEK_KV_URL_MAX];
 		assert(strncmp(s.kek_url, "https://", 8) == 0 && !strchr(s.kek_url, '\''));
