@@ -13,6 +13,7 @@
 #                (ade.key) killed, in luks/osluksheader only (p1 rebuilt, same fs UUID)
 #   disk-e.img   disk-a with /boot lacking luks/osluksheader (p1 rebuilt, same fs UUID)
 #   disk-e2.img  disk-a with p1 zeroed (no /boot filesystem at all)
+#   disk-f.img   disk-a with /boot holding disk-b's header (another volume's) as luks/osluksheader
 #   bek-ade.img, bek-new.img    VFAT "BEK VOLUME": LinuxPassPhraseFileName (ade.key or
 #                               new.key) and CRITICAL_DATA_WARNING_README.txt
 #   crypttab-L         the host's /etc/crypttab for layout L (a, b, c), as ADE writes it:
@@ -227,6 +228,11 @@ boot_fs "$tmp/boot-e.img" "$boot_uuid"
 replace_p1 "$out/disk-a.img" "$out/disk-e.img" "$tmp/boot-e.img"
 head -c ${BOOT_MB}M /dev/zero > "$tmp/zero.img"
 replace_p1 "$out/disk-a.img" "$out/disk-e2.img" "$tmp/zero.img"
+
+# (f) /boot holding another volume's header (layout b's, opened by the same ADE key, as a
+# /boot restored from another VM would be): never to be used for this volume.
+boot_fs "$tmp/boot-f.img" "$boot_uuid" "$tmp/hdr-b"
+replace_p1 "$out/disk-a.img" "$out/disk-f.img" "$tmp/boot-f.img"
 
 cat > "$out/ids.json" <<EOF
 {"boot_fs_uuid": "$boot_uuid", "partuuid_a": "$part2_a", "partuuid_b": "$part2_b",

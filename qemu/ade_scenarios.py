@@ -123,6 +123,11 @@ def scenarios(ids):
         S("ade-e2", "layout a, p1 zeroed (no /boot filesystem): the initramfs copy",
           "disk-e2.img", "bek-ade.img", "a", mapper,
           checks=[sc.line(COPY + " (its filesystem did not appear)"), unlocked(1)] + quiet),
+        S("ade-f", "layout a, /boot holding another volume's header (layout b's): refused, the "
+          "initramfs copy is used",
+          "disk-f.img", "bek-ade.img", "a", mapper,
+          checks=[sc.line(COPY + " (header file on /dev/vda1 belongs to another volume (LUKS UUID "),
+                  sc.no_line("read LUKS header"), unlocked(1)] + quiet),
     ]
 
 

@@ -46,11 +46,21 @@ static void try_disk(const struct boot *b, struct volume *v, struct bek_fs *d, u
 	bek_activity_idle();
 	if (b->cfg->debug)
 		log_split(v, d, read_start);
-	if (r == -EEXIST && bek_luks_mapping(v->plan.name, v->plan.uuid, why) > 0) {
-		v->state = VOL_OPEN;
-		bek_log(LOG_NOTICE, "%s was opened meanwhile with the same LUKS UUID (another unlocker); nothing to do",
-			v->plan.name);
-		return;
+	/* Another unlocker may have raced us to the mapping (libcryptsetup then says EEXIST
+	 * or EBUSY, depending on how far it got): that is the volume open, not a failure. */
+	if (r < 0 && r != -EPERM) {
+		char taken[BEK_WHY_MAX];
+		int m = bek_luks_mapping(v->plan.name, v->plan.uuid, taken);
+		if (m > 0) {
+			v->state = VOL_OPEN;
+			bek_log(LOG_NOTICE, "%s was opened meanwhile with the same LUKS UUID (another unlocker); "
+				"nothing to do", v->plan.name);
+			return;
+		}
+		if (m < 0) {
+			memcpy(why, taken, sizeof(taken));
+			r = -EEXIST;
+		}
 	}
 	if (r < 0) {
 		snprintf(v->reason, sizeof(v->reason), "%s (key file \"%s\" on %s)", why, v->plan.key_file, d->node);
