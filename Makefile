@@ -1,5 +1,5 @@
 # bek-unlock: build, install, test. See README.md.
-VERSION := 0.1.0
+VERSION := 0.2.0
 BUILD   := build
 CC      ?= gcc
 PKGS    := libcryptsetup blkid libudev json-c
