@@ -72,6 +72,14 @@ def scenarios():
                 sc.gap(sc.boot.UNIT_START, "unlocked /dev/", 0, 25),
                 sc.dm(lvname, "luks-{uuid}"), sc.NO_PROMPT] + sc.REACHED
         + [STARTED, NO_EMERGENCY, AT_MOST_ONE_PROMPT]))
+    # rd.retry shorter than rd.bek.timeout: the wait does not count towards rd.retry (the
+    # settled hook resets the initqueue's counter while bek-unlock runs): prompt, typed, root.
+    out.append(sc.Scenario(
+        "nosd-retry", "BEK disk absent, rd.bek.timeout=15 > rd.retry=4: no emergency shell, prompt after 15 s, typed",
+        "root-token.img", [], ["rd.bek.timeout=15", "rd.retry=4"], typed=True, initrd="nosd",
+        checks=[sc.before_prompt('no BEK disk labelled "BEK VOLUME" appeared within 15 s'),
+                sc.gap(sc.boot.UNIT_START, 'no BEK disk labelled "BEK VOLUME" appeared within 15 s', 14.5, 15 + 5 + 3),
+                sc.PROMPT] + sc.REACHED + [STARTED, NO_EMERGENCY, AT_MOST_ONE_PROMPT]))
     # ADE layouts: the volume is named only by the image's crypttab.
     adeids = json.load(open(ade.IMG + "ids.json")) if os.path.exists(ade.IMG + "ids.json") else None
     if adeids:
@@ -80,7 +88,9 @@ def scenarios():
             s = by_ade[n]
             # systemd's "[FAILED]" units do not exist here; the rest of the checks stand.
             checks = [c for c in s.checks if c is not ade.NO_FAILED]
-            out.append(nosd(s, checks=checks, initrd="ade-" + s.initrd))
+            n = nosd(s, checks=checks, initrd="ade-" + s.initrd)
+            n.desc = n.desc.replace("systemd prompts", "cryptroot-ask prompts")
+            out.append(n)
     return out
 
 
@@ -103,6 +113,9 @@ def main():
     os.makedirs(ade.ADE + "/logs", exist_ok=True)
     initrds = {"nosd": a.dir + "/initrd-nosd.img",
                "ade-a": a.dir + "/initrd-ade-a.img", "ade-b": a.dir + "/initrd-ade-b.img"}
+    for name, path in initrds.items():
+        if not os.path.exists(path):     # every scenario booting it fails (QEMU cannot start)
+            print("nosd: missing initramfs %s (%s)" % (path, name), flush=True)
     return 0 if sc.run(selected, initrds) else 1
 
 
