@@ -32,6 +32,10 @@ PREFIX   ?= /usr
 SBINDIR  ?= $(PREFIX)/sbin
 DRACUTDIR ?= $(PREFIX)/lib/dracut
 MODDIR   := $(DRACUTDIR)/modules.d/91bek-unlock
+# The boot-time glue: the systemd unit, and the hooks of a dracut initramfs without systemd
+# (module-setup.sh installs one or the other, as the image has systemd or not).
+HOOK_SYSTEMD := hook/systemd/bek-unlock.service
+HOOK_DRACUT  := $(sort $(wildcard hook/dracut/*.sh))
 
 # STATIC=1 (default): bek-unlock is linked statically against libcryptsetup, libdevmapper
 # and libudev built from Debian's sources (static.mk); STATIC=0 links the distribution's
@@ -70,7 +74,8 @@ $(BUILD)/bek-unlock: $(if $(filter 1,$(STATIC)),$(STATIC_BIN),$(SHARED_BIN)) $(B
 install: $(BUILD)/bek-unlock
 	install -D -s -m 0755 $(BUILD)/bek-unlock $(DESTDIR)$(SBINDIR)/bek-unlock
 	install -D -m 0755 modules.d/91bek-unlock/module-setup.sh $(DESTDIR)$(MODDIR)/module-setup.sh
-	install -D -m 0644 hook/bek-unlock.service $(DESTDIR)$(MODDIR)/bek-unlock.service
+	install -D -m 0644 $(HOOK_SYSTEMD) $(DESTDIR)$(MODDIR)/bek-unlock.service
+	install -m 0755 $(HOOK_DRACUT) $(DESTDIR)$(MODDIR)/
 	install -D -m 0644 hook/91-bek-unlock.conf $(DESTDIR)$(DRACUTDIR)/dracut.conf.d/91-bek-unlock.conf
 
 uninstall:
@@ -79,7 +84,7 @@ uninstall:
 
 # A DESTDIR install inside the build tree, used by the QEMU harness.
 stage: $(BUILD)/stage/.stamp
-$(BUILD)/stage/.stamp: $(BUILD)/bek-unlock modules.d/91bek-unlock/module-setup.sh hook/bek-unlock.service hook/91-bek-unlock.conf
+$(BUILD)/stage/.stamp: $(BUILD)/bek-unlock modules.d/91bek-unlock/module-setup.sh $(HOOK_SYSTEMD) $(HOOK_DRACUT) hook/91-bek-unlock.conf
 	rm -rf $(BUILD)/stage
 	$(MAKE) --no-print-directory install DESTDIR=$(abspath $(BUILD)/stage)
 	touch $@
@@ -88,6 +93,7 @@ include tests/tests.mk
 include tests/fuzz.mk
 -include qemu/qemu.mk
 -include qemu/ade.mk
+-include qemu/nosd.mk
 
 # Everything: unit tests (plain, ASan+UBSan), host subcommand tests (plain, valgrind),
 # a fuzzing smoke round, the QEMU scenarios. Ends with "N passed, N failed".

@@ -4,6 +4,7 @@
 #                         (initrd-bek.img plus a second "bek-unlock boot" unit: scenario twin)
 #   make qemu-test        the scenario matrix; a subset: make qemu-test SCENARIOS="a d"
 #   make demo             boot scenario a and show the console lines that matter
+#                         (FLAVOUR=dracut-nosystemd: in a dracut initramfs without systemd)
 QEMU_DIR     := build/qemu
 QEMU_PY      := /usr/bin/python3
 QEMU_KVER    := $(QEMU_DIR)/kernel/kver
@@ -63,8 +64,16 @@ $(QEMU_TWIN): qemu/initramfs.sh qemu/bek-unlock-twin.service $(QEMU_KVER) build/
 qemu-test: $(QEMU_IMAGES) $(QEMU_BASE) $(QEMU_INITRD) $(QEMU_TWIN)
 	$(QEMU_RUN) --all-initrds "$(QEMU_ALL_INITRDS)" $(SCENARIOS)
 
-demo: $(QEMU_IMAGES) $(QEMU_INITRD)
-	$(QEMU_RUN) --demo
+# make demo FLAVOUR=dracut-nosystemd: the same demo in a dracut initramfs without systemd
+# (qemu/nosd.mk builds it).
+FLAVOUR      ?= systemd
+DEMO_INITRD_systemd          := $(QEMU_INITRD)
+DEMO_INITRD_dracut-nosystemd := $(QEMU_DIR)/nosd/initrd-nosd.img
+DEMO_INITRD  := $(DEMO_INITRD_$(FLAVOUR))
+
+demo: $(QEMU_IMAGES) $(DEMO_INITRD)
+	$(if $(DEMO_INITRD),,$(error FLAVOUR=$(FLAVOUR): systemd (the default) or dracut-nosystemd))
+	$(QEMU_RUN) --initrd $(DEMO_INITRD) --demo
 
 qemu-clean:
 	rm -rf $(QEMU_DIR)

@@ -1,6 +1,7 @@
 #!/bin/bash
 # The whole test suite: unit tests (plain, then ASan+UBSan), the host-side subcommand
-# tests (plain, then under valgrind), a short fuzzing round, the QEMU scenario matrix. Run through "make test",
+# tests (plain, then under valgrind), a short fuzzing round, the QEMU scenario matrices (systemd
+# initramfs, ADE layouts, dracut without systemd). Run through "make test",
 # which builds what this needs first. Ends with "N passed, N failed".
 set -u
 cd "$(dirname "$0")/.."
@@ -70,8 +71,8 @@ selftest() {
 		false|1|0 passed, [1-9][0-9]* failed
 		true|1|0 passed, [1-9][0-9]* failed
 		ls /nonexistent-bek-test-dir|1|0 passed, [1-9][0-9]* failed
-		echo 3 passed, 1 failed|1|6 passed, 2 failed
-		echo 3 passed, 0 failed|0|6 passed, 0 failed
+		echo 3 passed, 1 failed|1|9 passed, 3 failed
+		echo 3 passed, 0 failed|0|9 passed, 0 failed
 	EOF
 	echo "5 passed, 0 failed"
 }
@@ -96,6 +97,7 @@ if [ "${SKIP_QEMU:-0}" = 1 ]; then
 else
 	qemu_stage "QEMU scenarios" qemu-test
 	qemu_stage "QEMU scenarios: Azure Disk Encryption layouts" ade-test
+	qemu_stage "QEMU scenarios: dracut without systemd" nosd-test
 fi
 echo "$passed passed, $failed failed"
 [ "$failed" = 0 ]

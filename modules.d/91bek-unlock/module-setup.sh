@@ -1,7 +1,9 @@
 #!/bin/bash
-# dracut module "bek-unlock": installs the bek-unlock binary and its systemd unit.
-# It installs no key file and reads none: keys are only ever read at boot, from the
-# BEK disk.
+# dracut module "bek-unlock": installs the bek-unlock binary and the glue that runs it at
+# boot: in a systemd initramfs its unit (bek-unlock.service), in a dracut initramfs without
+# systemd its hooks (bek-unlock-*.sh: started in the background by the initqueue, and a
+# cryptroot-ask wrapper that defers dracut's prompt until it has ended). It installs no
+# key file and reads none: keys are only ever read at boot, from the BEK disk.
 
 # The binary to install; the QEMU harness points this at the build tree.
 bek_unlock_bin() {
@@ -14,8 +16,20 @@ check() {
     return 255
 }
 
+# crypt only: the image may or may not include systemd, install() adapts to it.
 depends() {
-    echo crypt systemd
+    echo crypt
+}
+
+# Is this image a systemd one? dracut_module_included exists since dracut 0.3x; older
+# or unusual releases: the module lists themselves.
+bek_systemd() {
+    if declare -F dracut_module_included > /dev/null; then
+        dracut_module_included systemd
+    else
+        # shellcheck disable=SC2154   # dracut's
+        [[ " $mods_to_load $modules_loaded " == *" systemd "* ]]
+    fi
 }
 
 # Kernel modules the unlock path needs: VFAT with the codepage and charset bek-unlock
@@ -36,10 +50,14 @@ installkernel() {
 bek_needed_for_root() {
     local root
     root=$(findmnt -n -o SOURCE "${dracutsysrootdir:-/}") || return 0
+    # A btrfs subvolume (SUSE) is shown as DEV[/subvolume]; older util-linux has no
+    # --nofsroot, so strip it here.
+    root=${root%%\[*}
     lsblk -n -r -s -o NAME "$root" 2> /dev/null | grep -qxF "$1"
 }
 
-# /boot is not mounted in the initramfs, so systemd-cryptsetup cannot read header=/boot/...:
+# /boot is not mounted in the initramfs, so systemd-cryptsetup (or dracut's cryptroot-ask,
+# without systemd) cannot read header=/boot/...:
 # point the image's /etc/crypttab entry (written by dracut's crypt module, or added here)
 # at the copy, which bek-unlock refreshes from /boot at boot before it steps aside.
 bek_point_crypttab_at_copy() {
@@ -100,12 +118,44 @@ bek_install_crypttab() {
     done < "$src"
 }
 
+# systemd: the unit, wanted by sysinit.target. $SYSTEMCTL is not exported by every dracut
+# release: without it, the .wants link that "systemctl add-wants" would make.
+bek_install_systemd() {
+    inst_simple "$moddir/bek-unlock.service" "$systemdsystemunitdir/bek-unlock.service"
+    if [[ $SYSTEMCTL ]]; then
+        $SYSTEMCTL -q --root "$initdir" add-wants sysinit.target bek-unlock.service
+    else
+        mkdir -p "$initdir$systemdsystemunitdir/sysinit.target.wants"
+        ln -sfn ../bek-unlock.service "$initdir$systemdsystemunitdir/sysinit.target.wants/bek-unlock.service"
+    fi
+}
+
+# Without systemd: the initqueue hooks, and the cryptroot-ask wrapper in front of dracut's
+# own (installed by 90crypt, which dracut installs before this module).
+bek_install_dracut() {
+    inst_simple "$moddir/bek-unlock-lib.sh" /lib/bek-unlock-lib.sh
+    inst_hook pre-trigger 91 "$moddir/bek-unlock-preload.sh"
+    inst_hook initqueue 00 "$moddir/bek-unlock-job.sh"
+    inst_hook initqueue/settled 00 "$moddir/bek-unlock-hold.sh"
+    inst_hook initqueue/finished 91 "$moddir/bek-unlock-finished.sh"
+    if [[ -f $initdir/sbin/cryptroot-ask ]] && [[ ! -e $initdir/sbin/cryptroot-ask.dracut ]]; then
+        mv "$initdir/sbin/cryptroot-ask" "$initdir/sbin/cryptroot-ask.dracut"
+        inst_script "$moddir/cryptroot-ask-bek.sh" /sbin/cryptroot-ask
+    elif [[ ! -e $initdir/sbin/cryptroot-ask.dracut ]]; then
+        dwarn "bek-unlock: no /sbin/cryptroot-ask in the image: nothing to defer"
+    fi
+    dracut_need_initqueue
+}
+
 install() {
     bek_install_crypttab
     inst_binary "$(bek_unlock_bin)" /usr/sbin/bek-unlock
-    inst_simple "$moddir/bek-unlock.service" "$systemdsystemunitdir/bek-unlock.service"
     mkdir -p "$initdir/etc/modules-load.d"
     # shellcheck disable=SC2086
     printf '%s\n' $BEK_PRELOAD > "$initdir/etc/modules-load.d/bek-unlock.conf"
-    $SYSTEMCTL -q --root "$initdir" add-wants sysinit.target bek-unlock.service
+    if bek_systemd; then
+        bek_install_systemd
+    else
+        bek_install_dracut
+    fi
 }

@@ -1,0 +1,15 @@
+#!/bin/sh
+# /sbin/cryptroot-ask in a dracut initramfs without systemd, installed by bek-unlock's
+# module in front of dracut's own (moved to /sbin/cryptroot-ask.dracut). dracut queues
+# cryptroot-ask as an initqueue job, and the loop runs its jobs one after another: a job
+# that waited would stall every other one (the LVM scan that makes a LUKS device appear,
+# udev settling). So while bek-unlock may still open a volume, this queues itself again
+# (run at the loop's next pass) and returns at once; once bek-unlock has ended, dracut's
+# cryptroot-ask runs as ever: it exits if /dev/mapper/NAME is open, else it prompts.
+# shellcheck disable=SC1091   # in the image
+. /lib/bek-unlock-lib.sh
+if bek_unlock_pending; then
+    initqueue --settled --onetime --unique --name "cryptroot-ask-${1##*/}" "$0" "$@"
+    exit 0
+fi
+exec "$0.dracut" "$@"
