@@ -32,6 +32,7 @@ PREFIX   ?= /usr
 SBINDIR  ?= $(PREFIX)/sbin
 DRACUTDIR ?= $(PREFIX)/lib/dracut
 MODDIR   := $(DRACUTDIR)/modules.d/91bek-unlock
+ITOOLSDIR ?= $(PREFIX)/share/initramfs-tools
 
 # STATIC=1 (default): bek-unlock is linked statically against libcryptsetup, libdevmapper
 # and libudev built from Debian's sources (static.mk); STATIC=0 links the distribution's
@@ -72,12 +73,17 @@ install: $(BUILD)/bek-unlock
 	install -D -m 0755 modules.d/91bek-unlock/module-setup.sh $(DESTDIR)$(MODDIR)/module-setup.sh
 	install -D -m 0644 hook/bek-unlock.service $(DESTDIR)$(MODDIR)/bek-unlock.service
 	install -D -m 0644 hook/91-bek-unlock.conf $(DESTDIR)$(DRACUTDIR)/dracut.conf.d/91-bek-unlock.conf
+	# initramfs-tools (Debian, Ubuntu): the hook and the boot script
+	install -D -m 0755 hook/initramfs-tools/hooks/bek-unlock $(DESTDIR)$(ITOOLSDIR)/hooks/bek-unlock
+	install -D -m 0755 hook/initramfs-tools/scripts/init-premount/bek-unlock $(DESTDIR)$(ITOOLSDIR)/scripts/init-premount/bek-unlock
 
 uninstall:
 	rm -f $(DESTDIR)$(SBINDIR)/bek-unlock $(DESTDIR)$(DRACUTDIR)/dracut.conf.d/91-bek-unlock.conf
 	rm -rf $(DESTDIR)$(MODDIR)
+	rm -f $(DESTDIR)$(ITOOLSDIR)/hooks/bek-unlock $(DESTDIR)$(ITOOLSDIR)/scripts/init-premount/bek-unlock
 
 # A DESTDIR install inside the build tree, used by the QEMU harness.
+$(BUILD)/stage/.stamp: hook/initramfs-tools/hooks/bek-unlock hook/initramfs-tools/scripts/init-premount/bek-unlock
 stage: $(BUILD)/stage/.stamp
 $(BUILD)/stage/.stamp: $(BUILD)/bek-unlock modules.d/91bek-unlock/module-setup.sh hook/bek-unlock.service hook/91-bek-unlock.conf
 	rm -rf $(BUILD)/stage
@@ -88,6 +94,7 @@ include tests/tests.mk
 include tests/fuzz.mk
 -include qemu/qemu.mk
 -include qemu/ade.mk
+-include qemu/itools.mk
 
 # Everything: unit tests (plain, ASan+UBSan), host subcommand tests (plain, valgrind),
 # a fuzzing smoke round, the QEMU scenarios. Ends with "N passed, N failed".

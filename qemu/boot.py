@@ -24,8 +24,9 @@ BUILD = "build/qemu"
 # Colours, carriage returns, and the agent's backspace-space-backspace erasing.
 ANSI = re.compile(rb"\x1b\[[0-9;?]*[A-Za-z]|\r|\x08 \x08|\x08")
 # systemd 252's console agent prints, on ttyS0:
-# "Please enter passphrase for disk luks-<UUID>: (press TAB for no echo) " (name = volume name).
-PROMPT = re.compile(r"Please enter passphrase for disk")
+# "Please enter passphrase for disk luks-<UUID>: (press TAB for no echo) " (name = volume name);
+# cryptsetup-initramfs' askpass (initramfs-tools images, qemu/itools.mk): "Please unlock disk NAME: ".
+PROMPT = re.compile(r"Please enter passphrase for disk|Please unlock disk ")
 MARKER = "BEK-TEST: ROOT REACHED"
 # Console lines that mean a crash or a panic, whatever the scenario.
 # A failed bek-unlock unit (bek-unlock.service, or scenario twin's bek-unlock-twin.service:
