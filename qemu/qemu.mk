@@ -4,6 +4,7 @@
 #                         (initrd-bek.img plus a second "bek-unlock boot" unit: scenario twin)
 #   make qemu-test        the scenario matrix; a subset: make qemu-test SCENARIOS="a d"
 #   make demo             boot scenario a and show the console lines that matter
+#                         (FLAVOUR=F: target demo-F, e.g. initramfs-tools: qemu/itools.mk)
 QEMU_DIR     := build/qemu
 QEMU_PY      := /usr/bin/python3
 QEMU_KVER    := $(QEMU_DIR)/kernel/kver
@@ -27,7 +28,7 @@ QEMU_RUN     := $(QEMU_PY) qemu/scenarios.py --initrd $(QEMU_INITRD) --base-init
 # runs, after qemu/ade.mk (which adds its images to qemu-test's prerequisites) was read.
 QEMU_ALL_INITRDS = $(QEMU_BASE) $(QEMU_INITRD) $(QEMU_TWIN) $(ADE_INITRDS)
 
-.PHONY: qemu-kernel qemu-images qemu-initramfs qemu-test demo qemu-clean
+.PHONY: qemu-kernel qemu-images qemu-initramfs qemu-test demo demo-default qemu-clean
 
 qemu-kernel: $(QEMU_KVER)
 qemu-images: $(QEMU_IMAGES)
@@ -63,7 +64,9 @@ $(QEMU_TWIN): qemu/initramfs.sh qemu/bek-unlock-twin.service $(QEMU_KVER) build/
 qemu-test: $(QEMU_IMAGES) $(QEMU_BASE) $(QEMU_INITRD) $(QEMU_TWIN)
 	$(QEMU_RUN) --all-initrds "$(QEMU_ALL_INITRDS)" $(SCENARIOS)
 
-demo: $(QEMU_IMAGES) $(QEMU_INITRD)
+# make demo FLAVOUR=F: the target demo-F (defined by F's own .mk, e.g. qemu/itools.mk).
+demo: $(if $(FLAVOUR),demo-$(FLAVOUR),demo-default)
+demo-default: $(QEMU_IMAGES) $(QEMU_INITRD)
 	$(QEMU_RUN) --demo
 
 qemu-clean:
