@@ -96,6 +96,7 @@ if [ "${SKIP_QEMU:-0}" = 1 ]; then
 else
 	qemu_stage "QEMU scenarios" qemu-test
 	qemu_stage "QEMU scenarios: Azure Disk Encryption layouts" ade-test
+	qemu_stage "QEMU scenarios: initramfs-tools (Debian, Ubuntu)" itools-test
 fi
 echo "$passed passed, $failed failed"
 [ "$failed" = 0 ]
