@@ -36,6 +36,7 @@ MODDIR   := $(DRACUTDIR)/modules.d/91bek-unlock
 # (module-setup.sh installs one or the other, as the image has systemd or not).
 HOOK_SYSTEMD := hook/systemd/bek-unlock.service
 HOOK_DRACUT  := $(sort $(wildcard hook/dracut/*.sh))
+ITOOLSDIR ?= $(PREFIX)/share/initramfs-tools
 
 # STATIC=1 (default): bek-unlock is linked statically against libcryptsetup, libdevmapper
 # and libudev built from Debian's sources (static.mk); STATIC=0 links the distribution's
@@ -77,12 +78,17 @@ install: $(BUILD)/bek-unlock
 	install -D -m 0644 $(HOOK_SYSTEMD) $(DESTDIR)$(MODDIR)/bek-unlock.service
 	install -m 0755 $(HOOK_DRACUT) $(DESTDIR)$(MODDIR)/
 	install -D -m 0644 hook/91-bek-unlock.conf $(DESTDIR)$(DRACUTDIR)/dracut.conf.d/91-bek-unlock.conf
+	# initramfs-tools (Debian, Ubuntu): the hook and the boot script
+	install -D -m 0755 hook/initramfs-tools/hooks/bek-unlock $(DESTDIR)$(ITOOLSDIR)/hooks/bek-unlock
+	install -D -m 0755 hook/initramfs-tools/scripts/init-premount/bek-unlock $(DESTDIR)$(ITOOLSDIR)/scripts/init-premount/bek-unlock
 
 uninstall:
 	rm -f $(DESTDIR)$(SBINDIR)/bek-unlock $(DESTDIR)$(DRACUTDIR)/dracut.conf.d/91-bek-unlock.conf
 	rm -rf $(DESTDIR)$(MODDIR)
+	rm -f $(DESTDIR)$(ITOOLSDIR)/hooks/bek-unlock $(DESTDIR)$(ITOOLSDIR)/scripts/init-premount/bek-unlock
 
 # A DESTDIR install inside the build tree, used by the QEMU harness.
+$(BUILD)/stage/.stamp: hook/initramfs-tools/hooks/bek-unlock hook/initramfs-tools/scripts/init-premount/bek-unlock
 stage: $(BUILD)/stage/.stamp
 $(BUILD)/stage/.stamp: $(BUILD)/bek-unlock modules.d/91bek-unlock/module-setup.sh $(HOOK_SYSTEMD) $(HOOK_DRACUT) hook/91-bek-unlock.conf
 	rm -rf $(BUILD)/stage
@@ -94,6 +100,7 @@ include tests/fuzz.mk
 -include qemu/qemu.mk
 -include qemu/ade.mk
 -include qemu/nosd.mk
+-include qemu/itools.mk
 
 # Everything: unit tests (plain, ASan+UBSan), host subcommand tests (plain, valgrind),
 # a fuzzing smoke round, the QEMU scenarios. Ends with "N passed, N failed".

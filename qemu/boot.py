@@ -26,8 +26,9 @@ ANSI = re.compile(rb"\x1b\[[0-9;?]*[A-Za-z]|\r|\x08 \x08|\x08")
 # systemd 252's console agent prints, on ttyS0:
 # "Please enter passphrase for disk luks-<UUID>: (press TAB for no echo) " (name = volume name).
 # Without systemd, dracut's cryptroot-ask runs cryptsetup, which prints
-# "Enter passphrase for /dev/vda: " (the device, as cryptroot-ask was given it).
-PROMPT = re.compile(r"Please enter passphrase for disk|Enter passphrase for /dev/")
+# "Enter passphrase for /dev/vda: " (the device, as cryptroot-ask was given it);
+# cryptsetup-initramfs' askpass (initramfs-tools images, qemu/itools.mk): "Please unlock disk NAME: ".
+PROMPT = re.compile(r"Please enter passphrase for disk|Enter passphrase for /dev/|Please unlock disk ")
 MARKER = "BEK-TEST: ROOT REACHED"
 # Console lines that mean a crash or a panic, whatever the scenario.
 # A failed bek-unlock unit (bek-unlock.service, or scenario twin's bek-unlock-twin.service:

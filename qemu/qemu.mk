@@ -4,7 +4,8 @@
 #                         (initrd-bek.img plus a second "bek-unlock boot" unit: scenario twin)
 #   make qemu-test        the scenario matrix; a subset: make qemu-test SCENARIOS="a d"
 #   make demo             boot scenario a and show the console lines that matter
-#                         (FLAVOUR=dracut-nosystemd: in a dracut initramfs without systemd)
+#                         (FLAVOUR=dracut-nosystemd: a dracut initramfs without systemd;
+#                         FLAVOUR=initramfs-tools: Debian's initramfs-tools, qemu/itools.mk)
 QEMU_DIR     := build/qemu
 QEMU_PY      := /usr/bin/python3
 QEMU_KVER    := $(QEMU_DIR)/kernel/kver
@@ -28,7 +29,7 @@ QEMU_RUN     := $(QEMU_PY) qemu/scenarios.py --initrd $(QEMU_INITRD) --base-init
 # runs, after qemu/ade.mk (which adds its images to qemu-test's prerequisites) was read.
 QEMU_ALL_INITRDS = $(QEMU_BASE) $(QEMU_INITRD) $(QEMU_TWIN) $(ADE_INITRDS)
 
-.PHONY: qemu-kernel qemu-images qemu-initramfs qemu-test demo qemu-clean
+.PHONY: qemu-kernel qemu-images qemu-initramfs qemu-test demo demo-default demo-systemd demo-dracut-nosystemd qemu-clean
 
 qemu-kernel: $(QEMU_KVER)
 qemu-images: $(QEMU_IMAGES)
@@ -64,16 +65,13 @@ $(QEMU_TWIN): qemu/initramfs.sh qemu/bek-unlock-twin.service $(QEMU_KVER) build/
 qemu-test: $(QEMU_IMAGES) $(QEMU_BASE) $(QEMU_INITRD) $(QEMU_TWIN)
 	$(QEMU_RUN) --all-initrds "$(QEMU_ALL_INITRDS)" $(SCENARIOS)
 
-# make demo FLAVOUR=dracut-nosystemd: the same demo in a dracut initramfs without systemd
-# (qemu/nosd.mk builds it).
-FLAVOUR      ?= systemd
-DEMO_INITRD_systemd          := $(QEMU_INITRD)
-DEMO_INITRD_dracut-nosystemd := $(QEMU_DIR)/nosd/initrd-nosd.img
-DEMO_INITRD  := $(DEMO_INITRD_$(FLAVOUR))
-
-demo: $(QEMU_IMAGES) $(DEMO_INITRD)
-	$(if $(DEMO_INITRD),,$(error FLAVOUR=$(FLAVOUR): systemd (the default) or dracut-nosystemd))
-	$(QEMU_RUN) --initrd $(DEMO_INITRD) --demo
+# make demo FLAVOUR=F: the target demo-F (dracut-nosystemd: qemu/nosd.mk's image;
+# initramfs-tools: qemu/itools.mk); plain make demo: the systemd image.
+demo: $(if $(FLAVOUR),demo-$(FLAVOUR),demo-default)
+demo-default demo-systemd: $(QEMU_IMAGES) $(QEMU_INITRD)
+	$(QEMU_RUN) --demo
+demo-dracut-nosystemd: $(QEMU_IMAGES) $(QEMU_DIR)/nosd/initrd-nosd.img
+	$(QEMU_RUN) --initrd $(QEMU_DIR)/nosd/initrd-nosd.img --demo
 
 qemu-clean:
 	rm -rf $(QEMU_DIR)

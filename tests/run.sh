@@ -71,8 +71,8 @@ selftest() {
 		false|1|0 passed, [1-9][0-9]* failed
 		true|1|0 passed, [1-9][0-9]* failed
 		ls /nonexistent-bek-test-dir|1|0 passed, [1-9][0-9]* failed
-		echo 3 passed, 1 failed|1|9 passed, 3 failed
-		echo 3 passed, 0 failed|0|9 passed, 0 failed
+		echo 3 passed, 1 failed|1|12 passed, 4 failed
+		echo 3 passed, 0 failed|0|12 passed, 0 failed
 	EOF
 	echo "5 passed, 0 failed"
 }
@@ -98,6 +98,7 @@ else
 	qemu_stage "QEMU scenarios" qemu-test
 	qemu_stage "QEMU scenarios: Azure Disk Encryption layouts" ade-test
 	qemu_stage "QEMU scenarios: dracut without systemd" nosd-test
+	qemu_stage "QEMU scenarios: initramfs-tools (Debian, Ubuntu)" itools-test
 fi
 echo "$passed passed, $failed failed"
 [ "$failed" = 0 ]
