@@ -95,6 +95,12 @@ $(BUILD)/stage/.stamp: $(BUILD)/bek-unlock modules.d/91bek-unlock/module-setup.s
 	$(MAKE) --no-print-directory install DESTDIR=$(abspath $(BUILD)/stage)
 	touch $@
 
+# Debian package (debian/): build/deb/bek-unlock_$(VERSION)_<arch>.deb, checked by lintian.
+# The static libraries are built here first; dpkg-buildpackage runs in a copy of the tree.
+.PHONY: deb
+deb: $(STATIC_STAMP) | $(BUILD)/.deps
+	debian/make-deb.sh $(VERSION) $(BUILD)/deb
+
 include tests/tests.mk
 include tests/fuzz.mk
 -include qemu/qemu.mk
