@@ -1,0 +1,92 @@
+#!/bin/sh
+# The package test's install step (qemu/pkgtest.mk): installs the built .deb with dpkg into
+# a throwaway Debian 12 root (an overlay on it, in a private mount namespace: the root
+# stays unchanged; nothing of the host's /boot, /lib/modules or initramfs configuration is
+# touched) holding the unpacked test kernel (/boot/vmlinuz-KVER, its modules bind-mounted
+# at /usr/lib/modules/KVER), and lets the package's own trigger have that root's
+# initramfs tool build /boot/initrd.img-KVER:
+#   itools: initramfs-tools; dpkg -i activates update-initramfs, initramfs-tools'
+#           trigger runs update-initramfs -u (a placeholder /boot/initrd.img-KVER stands
+#           for the image the machine had: update-initramfs -u only updates existing ones)
+#   dracut: Debian's dracut package is interested in the same trigger and rebuilds the
+#           image of every /boot/vmlinuz-* (/etc/kernel/postinst.d/dracut)
+# then removes the package (dpkg --purge), which activates the trigger again, and keeps
+# that rebuilt image too: it must build, without bek-unlock in it.
+# Test settings only (what any image of a VM needs, and a smaller image): itools
+# MODULES=list with virtio_pci virtio_blk ext4, zstd; dracut hostonly=no, the module list
+# of qemu/initramfs.sh, virtio drivers, zstd. The volume: /etc/crypttab names the root's
+# LUKS volume luks-UUID (itools; dracut takes it from rd.luks.uuid=).
+# Usage: qemu/pkgtest.sh itools|dracut ROOT DEB KERNELDIR UUIDFILE OUTDIR
+#   -> OUTDIR/pkg-FLAVOUR.img (installed), OUTDIR/pkg-FLAVOUR-removed.img (after the
+#      purge), OUTDIR/pkg-FLAVOUR.txt (what dpkg said, the file lists)
+set -eu
+flavour=$1
+root=$(realpath "$2")
+deb=$(realpath "$3")
+kdir=$(realpath "$4")
+uuid=$(cat "$5")
+outdir=$(realpath -m "$6")
+kver=$(cat "$kdir/kver")
+work=$outdir/work/$flavour
+rm -rf "$work" "$outdir/pkg-$flavour.img" "$outdir/pkg-$flavour-removed.img" "$outdir/pkg-$flavour.txt"
+mkdir -p "$work/upper" "$work/ovl" "$work/merged" "$outdir"
+u=$work/upper
+
+mkdir -p "$u/boot" "$u/usr/lib/modules/$kver" "$u/bek-test"
+cp "$kdir/boot/vmlinuz-$kver" "$kdir/boot/config-$kver" "$kdir/boot/System.map-$kver" "$u/boot/"
+cp "$deb" "$u/bek-test/bek-unlock.deb"
+case $flavour in
+itools)
+    mkdir -p "$u/etc/initramfs-tools/conf.d"
+    printf 'MODULES=list\nCOMPRESS=zstd\n' > "$u/etc/initramfs-tools/conf.d/bek-test"
+    printf 'virtio_pci\nvirtio_blk\next4\n' > "$u/etc/initramfs-tools/modules"
+    printf 'luks-%s UUID=%s none luks,initramfs\n' "$uuid" "$uuid" > "$u/etc/crypttab"
+    : > "$u/boot/initrd.img-$kver"
+    ;;
+dracut)
+    mkdir -p "$u/etc/dracut.conf.d"
+    cat > "$u/etc/dracut.conf.d/10-bek-test.conf" <<'CONF'
+hostonly="no"
+dracutmodules+=" systemd systemd-initrd systemd-udevd dracut-systemd crypt dm rootfs-block udev-rules base fs-lib "
+add_drivers+=" virtio_pci virtio_blk "
+compress="zstd"
+CONF
+    ;;
+*) echo "pkgtest: unknown flavour $flavour" >&2; exit 2 ;;
+esac
+
+# shellcheck disable=SC2016   # expanded by the inner shell
+unshare -m --propagation private sh -eu -c '
+    root=$1 work=$2 kdir=$3 kver=$4
+    m=$work/merged
+    mount -t overlay overlay -o "lowerdir=$root,upperdir=$work/upper,workdir=$work/ovl" "$m"
+    mount --bind -o ro "$kdir/lib/modules/$kver" "$m/usr/lib/modules/$kver"
+    mount -t proc proc "$m/proc"
+    mount --bind /dev "$m/dev"
+    in_root() { chroot "$m" env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin DEBIAN_FRONTEND=noninteractive "$@"; }
+    echo "== dpkg -i bek-unlock.deb"
+    in_root dpkg -i /bek-test/bek-unlock.deb
+    echo "== dpkg -L bek-unlock"
+    in_root dpkg -L bek-unlock
+    echo "== dpkg-query -W bek-unlock"
+    in_root dpkg-query -W bek-unlock
+    cp "$m/boot/initrd.img-$kver" "$work/installed.img"
+    echo "== dpkg --purge bek-unlock"
+    in_root dpkg --purge bek-unlock
+    echo "== left behind"
+    for f in /usr/sbin/bek-unlock /usr/lib/dracut/modules.d/91bek-unlock \
+             /usr/lib/dracut/dracut.conf.d/91-bek-unlock.conf /etc/dracut.conf.d/91-bek-unlock.conf \
+             /usr/share/initramfs-tools/hooks/bek-unlock \
+             /usr/share/initramfs-tools/scripts/init-premount/bek-unlock /usr/share/doc/bek-unlock; do
+        if [ -e "$m$f" ]; then echo "LEFT $f"; fi
+    done
+    echo "== end"
+    cp "$m/boot/initrd.img-$kver" "$work/removed.img"
+' sh "$root" "$work" "$kdir" "$kver" > "$outdir/pkg-$flavour.txt" 2>&1 || true
+# The steps (the whole output, mkinitramfs' and dracut's chatter included, is in the .txt).
+grep -E '^(==|Setting up|Removing|Processing triggers|update-initramfs:|dracut: Generating|LEFT)' \
+    "$outdir/pkg-$flavour.txt" | sed "s/^/pkgtest $flavour: /"
+mv "$work/installed.img" "$outdir/pkg-$flavour.img"
+mv "$work/removed.img" "$outdir/pkg-$flavour-removed.img"
+rm -rf "$work"
+ls -l "$outdir/pkg-$flavour.img" "$outdir/pkg-$flavour-removed.img"
