@@ -20,5 +20,6 @@ printf '%s\n' "$srcs" | mmdebstrap --quiet --variant=apt --mode=root --include="
     --dpkgopt='path-exclude=/usr/share/{locale,man}/*' \
     bookworm "$out.new" -
 mv "$out.new" "$out"
+# shellcheck disable=SC2046   # a list of package names
 chroot "$out" dpkg-query -W $(echo "$pkgs" | tr ',' ' ') > "$out/.versions"
 cat "$out/.versions"

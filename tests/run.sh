@@ -71,8 +71,8 @@ selftest() {
 		false|1|0 passed, [1-9][0-9]* failed
 		true|1|0 passed, [1-9][0-9]* failed
 		ls /nonexistent-bek-test-dir|1|0 passed, [1-9][0-9]* failed
-		echo 3 passed, 1 failed|1|12 passed, 4 failed
-		echo 3 passed, 0 failed|0|12 passed, 0 failed
+		echo 3 passed, 1 failed|1|15 passed, 5 failed
+		echo 3 passed, 0 failed|0|15 passed, 0 failed
 	EOF
 	echo "5 passed, 0 failed"
 }
@@ -99,6 +99,7 @@ else
 	qemu_stage "QEMU scenarios: Azure Disk Encryption layouts" ade-test
 	qemu_stage "QEMU scenarios: dracut without systemd" nosd-test
 	qemu_stage "QEMU scenarios: initramfs-tools (Debian, Ubuntu)" itools-test
+	qemu_stage "QEMU: the Debian package end to end (dpkg, triggers)" package-test
 fi
 echo "$passed passed, $failed failed"
 [ "$failed" = 0 ]
