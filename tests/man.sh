@@ -47,10 +47,13 @@ drop_help() {  # drop_help SED-EXPR NAME: the help without an item (the edit mus
 	sed "$1" "$work/help.txt" >"$work/h.txt"
 	if cmp -s "$work/help.txt" "$work/h.txt"; then ko "mutation of the help for $2 changes nothing"; return 1; fi
 }
-drop_src() {  # drop_src TERM-LINE NAME: the page rendered from the source without that list entry
+# drop_src TERM-LINE NAME: the page rendered from the source without that list entry
+# (a term line and its tab-indented paragraph); it must differ from the source's own.
+sed 's/@VERSION@/0/g' "$src" | scdoc >"$work/base.8" && render "$work/base.8" >"$work/base.txt"
+drop_src() {
 	awk -v t="$1" 'drop && /^\t/ { next } { drop = ($0 == t) } !drop' "$src" |
-		sed 's/@VERSION@/0/g' | scdoc >"$work/p.8" 2>"$work/scdoc.err" && render "$work/p.8" >"$work/p.txt" || return 1
-	if cmp -s "$work/page.txt" "$work/p.txt"; then ko "mutation of the source for $2 changes nothing"; return 1; fi
+		sed 's/@VERSION@/0/g' | scdoc >"$work/p.8" && render "$work/p.8" >"$work/p.txt" || return 1
+	if cmp -s "$work/base.txt" "$work/p.txt"; then ko "mutation of the source for $2 changes nothing"; return 1; fi
 }
 drop_help 's/, 4 stopped at the deadline (rd.bek.timeout + 5 s)//; /^unlocked, 4 /s/, 4 [^;]*//' "exit code 4" &&
 	must_fail "exit code 4 in --help" "$work/h.txt" "$work/page.txt" "only in the page: \['4'\]"
