@@ -141,6 +141,20 @@ check "binary: no symbol table" 1 "" -- q bash -c 'readelf -SW "$1" | grep -q "\
 check "binary: the tree's build (same build-id)" 0 "" -- q bash -c \
 	'[ "$(readelf -n "$1" | grep "Build ID")" = "$(readelf -n build/bek-unlock | grep "Build ID")" ]' _ "$b"
 check "binary: runs (--help)" 0 "enroll DEVICE --key-file NAME" -- "$b" --help
+# Everything but the binary (rpm's brp-strip-comment-note strips it once more) and man
+# pages (gzipped) byte for byte as make install wrote it.
+same_as_stage() {
+	local f n=0
+	while read -r f; do
+		case $f in /usr/sbin/bek-unlock | /usr/share/man/*) continue ;; esac
+		[ -f "$work/stage$f" ] || continue
+		cmp "$work/stage$f" "$work/x$f" || return 1
+		n=$((n + 1))
+	done < <(cd "$work/x" && find . -type f | sed 's|^\.||')
+	echo "$n files identical"
+}
+check "payload: module, unit, hooks, conf as make install wrote them" 0 "^(9|[1-9][0-9]) files identical" -- \
+	same_as_stage
 
 # --- scripts ---
 check "scriptlets: posttrans and postun only" 0 "" -- same "posttrans;postuninstall" bash -c \
