@@ -125,3 +125,23 @@ clean:
 distclean:
 	rm -rf $(BUILD)
 -include qemu/bench.mk
+
+# RPM (RHEL's dracut layout), built and inspected here, never installed on RHEL:
+# rpm/bek-unlock.spec.in -> $(RPM_TOPDIR)/bek-unlock.spec (VERSION substituted), then
+# rpmbuild -bb from this tree (the spec's %build runs make, which reuses build/). --nodeps:
+# rpm's database on Debian does not know dpkg's packages. brp-compress under bash: Debian's
+# (rpm 4.18) is run by /bin/sh, dash, where its "read -d" fails and man pages stay
+# uncompressed; RHEL's /bin/sh is bash. tests/rpm.sh passes its own RPM_SPEC_IN and
+# RPM_TOPDIR to build a deliberately broken spec.
+RPM_SPEC_IN ?= rpm/bek-unlock.spec.in
+RPM_TOPDIR  ?= $(BUILD)/rpm
+.PHONY: rpm
+rpm: $(BUILD)/bek-unlock | $(BUILD)/.deps
+	rm -rf $(RPM_TOPDIR)/RPMS $(RPM_TOPDIR)/BUILD $(RPM_TOPDIR)/BUILDROOT
+	mkdir -p $(RPM_TOPDIR)
+	sed 's/@VERSION@/$(VERSION)/g' $(RPM_SPEC_IN) > $(RPM_TOPDIR)/bek-unlock.spec
+	MAKEFLAGS= MAKELEVEL= rpmbuild -bb --nodeps --quiet \
+		--define '_topdir $(abspath $(RPM_TOPDIR))' --define 'bek_srcdir $(CURDIR)' \
+		--define '__brp_compress bash %{_rpmconfigdir}/brp-compress %{?_prefix}' \
+		$(RPM_TOPDIR)/bek-unlock.spec
+	@ls $(RPM_TOPDIR)/RPMS/*/*.rpm
