@@ -37,6 +37,7 @@ MODDIR   := $(DRACUTDIR)/modules.d/91bek-unlock
 HOOK_SYSTEMD := hook/systemd/bek-unlock.service
 HOOK_DRACUT  := $(sort $(wildcard hook/dracut/*.sh))
 ITOOLSDIR ?= $(PREFIX)/share/initramfs-tools
+MANDIR   ?= $(PREFIX)/share/man
 
 # STATIC=1 (default): bek-unlock is linked statically against libcryptsetup, libdevmapper
 # and libudev built from Debian's sources (static.mk); STATIC=0 links the distribution's
@@ -44,8 +45,17 @@ ITOOLSDIR ?= $(PREFIX)/share/initramfs-tools
 STATIC   ?= 1
 SHARED_BIN := $(BUILD)/shared/bek-unlock
 
-.PHONY: all deps stage install uninstall unit test demo clean distclean FORCE
-all: $(BUILD)/bek-unlock
+.PHONY: all deps stage install uninstall unit test demo clean distclean man FORCE
+all: $(BUILD)/bek-unlock man
+
+# The manual page, bek-unlock(8): scdoc source in doc/, the version from VERSION above;
+# its date is the last commit's (or SOURCE_DATE_EPOCH's), so a rebuild is reproducible.
+MAN := $(BUILD)/man/bek-unlock.8
+man: $(MAN)
+$(MAN): doc/bek-unlock.8.scd Makefile | $(BUILD)/.deps
+	@mkdir -p $(@D)
+	d=$${SOURCE_DATE_EPOCH:-$$(git log -1 --format=%ct 2>/dev/null)}; \
+	sed 's/@VERSION@/$(VERSION)/g' $< | SOURCE_DATE_EPOCH=$${d:-$$(date +%s)} scdoc >$@.tmp && mv $@.tmp $@
 
 deps: $(BUILD)/.deps
 $(BUILD)/.deps: tools/deps.sh
@@ -72,8 +82,9 @@ $(BUILD)/bek-unlock: $(if $(filter 1,$(STATIC)),$(STATIC_BIN),$(SHARED_BIN)) $(B
 	@ldd $@ 2>&1 | sed 's/^[[:space:]]*/bek-unlock: ldd: /' | head -3 || true
 	@if [ "$(STATIC)" = 1 ]; then sed 's/^\(# \)*/bek-unlock: static, from /' $(STATIC_DIR)/VERSIONS | grep -v ':$$'; fi
 
-install: $(BUILD)/bek-unlock
+install: $(BUILD)/bek-unlock $(MAN)
 	install -D -s -m 0755 $(BUILD)/bek-unlock $(DESTDIR)$(SBINDIR)/bek-unlock
+	install -D -m 0644 $(MAN) $(DESTDIR)$(MANDIR)/man8/bek-unlock.8
 	install -D -m 0755 modules.d/91bek-unlock/module-setup.sh $(DESTDIR)$(MODDIR)/module-setup.sh
 	install -D -m 0644 $(HOOK_SYSTEMD) $(DESTDIR)$(MODDIR)/bek-unlock.service
 	install -m 0755 $(HOOK_DRACUT) $(DESTDIR)$(MODDIR)/
@@ -84,6 +95,7 @@ install: $(BUILD)/bek-unlock
 
 uninstall:
 	rm -f $(DESTDIR)$(SBINDIR)/bek-unlock $(DESTDIR)$(DRACUTDIR)/dracut.conf.d/91-bek-unlock.conf
+	rm -f $(DESTDIR)$(MANDIR)/man8/bek-unlock.8
 	rm -rf $(DESTDIR)$(MODDIR)
 	rm -f $(DESTDIR)$(ITOOLSDIR)/hooks/bek-unlock $(DESTDIR)$(ITOOLSDIR)/scripts/init-premount/bek-unlock
 
@@ -111,7 +123,7 @@ include tests/fuzz.mk
 
 # Everything: unit tests (plain, ASan+UBSan), host subcommand tests (plain, valgrind),
 # a fuzzing smoke round, the QEMU scenarios. Ends with "N passed, N failed".
-test: $(UNIT_BINS) $(FUZZ_BINS) $(BUILD)/bek-unlock $(SHARED_BIN)
+test: $(UNIT_BINS) $(FUZZ_BINS) $(BUILD)/bek-unlock $(SHARED_BIN) $(MAN)
 	tests/run.sh
 
 # Keeps build/static (the static libraries take minutes to rebuild); distclean removes all.
@@ -120,3 +132,23 @@ clean:
 distclean:
 	rm -rf $(BUILD)
 -include qemu/bench.mk
+
+# RPM (RHEL's dracut layout), built and inspected here, never installed on RHEL:
+# rpm/bek-unlock.spec.in -> $(RPM_TOPDIR)/bek-unlock.spec (VERSION substituted), then
+# rpmbuild -bb from this tree (the spec's %build runs make, which reuses build/). --nodeps:
+# rpm's database on Debian does not know dpkg's packages. brp-compress under bash: Debian's
+# (rpm 4.18) is run by /bin/sh, dash, where its "read -d" fails and man pages stay
+# uncompressed; RHEL's /bin/sh is bash. tests/rpm.sh passes its own RPM_SPEC_IN and
+# RPM_TOPDIR to build a deliberately broken spec.
+RPM_SPEC_IN ?= rpm/bek-unlock.spec.in
+RPM_TOPDIR  ?= $(BUILD)/rpm
+.PHONY: rpm
+rpm: $(BUILD)/bek-unlock | $(BUILD)/.deps
+	rm -rf $(RPM_TOPDIR)/RPMS $(RPM_TOPDIR)/BUILD $(RPM_TOPDIR)/BUILDROOT
+	mkdir -p $(RPM_TOPDIR)
+	sed 's/@VERSION@/$(VERSION)/g' $(RPM_SPEC_IN) > $(RPM_TOPDIR)/bek-unlock.spec
+	MAKEFLAGS= MAKELEVEL= rpmbuild -bb --nodeps --quiet \
+		--define '_topdir $(abspath $(RPM_TOPDIR))' --define 'bek_srcdir $(CURDIR)' \
+		--define '__brp_compress bash %{_rpmconfigdir}/brp-compress %{?_prefix}' \
+		$(RPM_TOPDIR)/bek-unlock.spec
+	@ls $(RPM_TOPDIR)/RPMS/*/*.rpm

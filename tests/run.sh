@@ -1,6 +1,7 @@
 #!/bin/bash
 # The whole test suite: unit tests (plain, then ASan+UBSan), the host-side subcommand
-# tests (plain, then under valgrind), a short fuzzing round, the QEMU scenario matrices (systemd
+# tests (plain, then under valgrind), the man page's lint and its comparison with --help,
+# a short fuzzing round, the QEMU scenario matrices (systemd
 # initramfs, ADE layouts, dracut without systemd). Run through "make test",
 # which builds what this needs first. Ends with "N passed, N failed".
 set -u
@@ -90,6 +91,8 @@ else
 	suite "recover" tests/recover.sh "$BUILD/bek-unlock"
 	suite "recover (valgrind)" tests/recover.sh "$BUILD/shared/bek-unlock" \
 		valgrind -q --leak-check=full --errors-for-leak-kinds=definite --error-exitcode=99
+	suite "man page: lint, --help against bek-unlock(8)" tests/man.sh "$BUILD/bek-unlock" "$BUILD/man/bek-unlock.8" doc/bek-unlock.8.scd
+	suite "rpm package (inspected, not installed)" tests/rpm.sh
 	suite "fuzz smoke (${FUZZ_SMOKE_SECONDS:-10} s per target)" tests/fuzz/run.sh "${FUZZ_SMOKE_SECONDS:-10}" $(make -s --no-print-directory print-fuzz-targets)
 fi
 if [ "${SKIP_QEMU:-0}" = 1 ]; then
