@@ -454,15 +454,15 @@ def table(case, recs, rounds, cols, pairs):
 
 def tables(case, recs, rounds):
     """One table per group of pairs (A/B, A/C; D/C, E/F) with both images of a pair run."""
-    out = []
+    out, shown = [], set()
     for cols, pairs in TABLES:
         pairs = tuple(p for p in pairs if p[0] in IMAGES and p[1] in IMAGES)
         if pairs:
-            cols = tuple(i for i in cols if i in IMAGES)
+            cols = tuple(i for i in cols if any(i in p for p in pairs))
+            shown.update(cols)
             out.append(table(case, recs, rounds, cols, pairs))
     # Images of no pair (e.g. --images "A D"): a table of their own, without ratios.
-    lone = tuple(i for i in IMAGES if not any(i in p and p[0] in IMAGES and p[1] in IMAGES
-                                             for p in PAIRS))
+    lone = tuple(i for i in IMAGES if i not in shown)
     if lone:
         out.append(table(case, recs, rounds, lone, ()))
     return "\n\n".join(out)
