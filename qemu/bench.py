@@ -417,16 +417,21 @@ def slot2_rows(recs, rounds, cols, pairs):
         deriv.append(summary(ratios(e, one), "x"))
     blank = " |" * len(pairs)
     first = cols[0] == "A"
-    return [
+    out = [
         "| one argon2id derivation, timed in a bare guest in the same round (s) | %s |%s%s"
         % (summary(one), " |" * (len(cols) - 1), blank),
         "| %s: key derivation + activation, bek-unlock's debug line (s) | %s |%s"
         % ("A" if first else "ours", " | ".join(act), blank),
-        "| minus %s: BEK disk appeared -> root unlocked, same round (s) | %s |%s"
-        % ("A" if first else "the pair's bek-unlock image (C - D, F - E)", " | ".join(extra), blank),
-        "| the same in argon2id derivations of the same round (expected: about 2) | %s |%s"
-        % (" | ".join(deriv), blank),
     ]
+    if pairs:     # a table of lone images has no stock image with its ours to subtract
+        out += [
+            "| minus %s: BEK disk appeared -> root unlocked, same round (s) | %s |%s"
+            % ("A" if first else "the pair's bek-unlock image (C - D, F - E)", " | ".join(extra),
+               blank),
+            "| the same in argon2id derivations of the same round (expected: about 2) | %s |%s"
+            % (" | ".join(deriv), blank),
+        ]
+    return out
 
 
 def table(case, recs, rounds, cols, pairs):
