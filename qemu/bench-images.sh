@@ -26,6 +26,27 @@
 #     "change" with DM_UUID=CRYPT-LUKS2-..., DM_SUSPENDED=Active (dmsetup's word, not "0"),
 #     DM_ACTIVATION=1 (the resume); later "change" events without DM_ACTIVATION (e.g.
 #     after fsck) fire it again: bench.py takes the first.
+#   qemu/bench-images.sh itools UUID_FILE OUTDIR
+#     What the two initramfs-tools images (qemu/itools-initramfs.sh) get in their build root:
+#     OUTDIR/ct-ours     /etc/crypttab of E (bek-unlock): "cryptroot UUID=<U> none
+#                        luks,initramfs", as qemu/itools-images.sh's ct-root (the hook names
+#                        the volume to bek-unlock: rd.luks.name=<U>=cryptroot)
+#     OUTDIR/ct-passdev  /etc/crypttab of F (stock): the same volume, its key read from the
+#                        BEK disk by Debian's passdev keyscript:
+#                          cryptroot UUID=<U> /dev/disk/by-label/BEK\\x20VOLUME:/KEYFILE
+#                          luks,initramfs,keyscript=passdev
+#                        The backslash is doubled: cryptsetup-initramfs decodes every field
+#                        with printf %b, and the image's busybox printf turns \x20 into a
+#                        space (udev's link is literally BEK\x20VOLUME); \\ gives \ in both
+#                        busybox's and dash's printf.
+#     OUTDIR/bench-hook  an initramfs-tools hook (/etc/initramfs-tools/hooks/bench-rules):
+#                        copies /bek-test/99-bench.rules (the rules FILE) to the image's
+#                        /etc/udev/rules.d/ (udevd reads that directory; initramfs-tools'
+#                        udev hook copies only its own list of rules); with BENCH_VFAT=1 in
+#                        its environment it also adds (does not load) vfat and the charsets
+#                        a VFAT mount asks for, as B and C get them (--add-drivers):
+#                        passdev's own hook (cryptpassdev) adds vfat but no nls_*, and the
+#                        mount would fail ("codepage cp437 not found")
 set -eu
 
 KEY=LinuxPassPhraseFileName
@@ -37,7 +58,44 @@ rules() {
 SUBSYSTEM=="block", ACTION=="change", KERNEL=="dm-*", ENV{DM_UUID}=="CRYPT-*", ENV{DM_SUSPENDED}!="1|Suspended", RUN+="/bin/sh -c 'echo bench: dm-crypt active $env{DM_NAME} > /dev/kmsg'"
 EOF
     # Unchanged content keeps the old file (and its time): the images are not rebuilt.
+    keep_or_replace "$1"
+}
+
+# keep_or_replace FILE: FILE.tmp replaces FILE only when it differs (an unchanged file
+# keeps its time, so the images made from it are not rebuilt).
+keep_or_replace() {
     if cmp -s "$1.tmp" "$1"; then rm "$1.tmp"; else mv "$1.tmp" "$1"; fi
+}
+
+itools() {
+    uuid=$(cat "$1") out=$2
+    mkdir -p "$out"
+    printf 'cryptroot UUID=%s none luks,initramfs\n' "$uuid" > "$out/ct-ours.tmp"
+    printf 'cryptroot UUID=%s %s luks,initramfs,keyscript=passdev\n' "$uuid" \
+        '/dev/disk/by-label/BEK\\x20VOLUME:/'"$KEY" > "$out/ct-passdev.tmp"
+    cat > "$out/bench-hook.tmp" <<'EOF'
+#!/bin/sh
+# qemu/bench-images.sh itools: the bench's udev rule in an initramfs-tools image (bench only).
+PREREQ=""
+prereqs() { echo "$PREREQ"; }
+case $1 in
+prereqs)
+    prereqs
+    exit 0
+    ;;
+esac
+. /usr/share/initramfs-tools/hook-functions
+mkdir -p "$DESTDIR/etc/udev/rules.d"
+cp /bek-test/99-bench.rules "$DESTDIR/etc/udev/rules.d/99-bench.rules"
+if [ -n "${BENCH_VFAT:-}" ]; then
+    manual_add_modules vfat nls_cp437 nls_iso8859-1 nls_utf8 nls_ascii
+fi
+exit 0
+EOF
+    chmod 755 "$out/bench-hook.tmp"
+    for f in ct-ours ct-passdev bench-hook; do
+        keep_or_replace "$out/$f"
+    done
 }
 
 images() {
@@ -136,6 +194,7 @@ case ${1:-} in
     rules) rules "$2" ;;
     calib) calib "$2" "$3" "$4" ;;
     images) images "$2" "$3" "$4" "$5" ;;
+    itools) itools "$2" "$3" ;;
     *) echo "usage: $0 images SRCDIR OUTDIR MEMORY_KIB ITERATIONS | calib OUT MEMORY_KIB ITERATIONS" \
-            "| rules FILE" >&2; exit 2 ;;
+            "| rules FILE | itools UUID_FILE OUTDIR" >&2; exit 2 ;;
 esac
