@@ -139,13 +139,8 @@ def main():
     a = p.parse_args()
     selected = scenarios(json.load(open(IMG + "ids.json")))
     if a.list:
-        for s in selected:
-            print("%-7s %s" % (s.name, s.desc))
-        return 0
-    unknown = set(a.names) - {s.name for s in selected}
-    if unknown:
-        p.error("unknown scenario(s): " + " ".join(sorted(unknown)))
-    selected = [s for s in selected if not a.names or s.name in a.names]
+        return sc.list_rows(selected, 7)
+    selected = sc.select(p, a.names, selected)
     os.makedirs(ADE + "/logs", exist_ok=True)
     initrds = {l: "%s/initrd-%s.img" % (a.initrd_dir, l) for l in "abc"}
     return 0 if sc.run(selected, initrds) else 1

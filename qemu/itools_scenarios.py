@@ -179,9 +179,7 @@ def main():
         if s.name == "it-static":
             s.host = lambda _i: sc.initrd_static({"bek": initrds["bek"], "base": initrds["base"]})
     if a.list:
-        for s in selected:
-            print("%-13s %s" % (s.name, s.desc))
-        return 0
+        return sc.list_rows(selected, 13)
     os.makedirs(ITOOLS + "/logs", exist_ok=True)
     if a.demo:
         s = next(x for x in selected if x.name == "it-a")
@@ -191,10 +189,7 @@ def main():
             print("  " + text)
         print("wall time %.1f s, marker at %s s" % (r["wall_s"], r["events"].get("marker")))
         return 0 if r["root_reached"] and not r["prompt"] else 1
-    unknown = set(a.names) - {s.name for s in selected}
-    if unknown:
-        p.error("unknown scenario(s): " + " ".join(sorted(unknown)))
-    selected = [s for s in selected if not a.names or s.name in a.names]
+    selected = sc.select(p, a.names, selected)
     return 0 if sc.run(selected, initrds) else 1
 
 

@@ -102,13 +102,8 @@ def main():
     a = p.parse_args()
     selected = scenarios()
     if a.list:
-        for s in selected:
-            print("%-16s %s" % (s.name, s.desc))
-        return 0
-    unknown = set(a.names) - {s.name for s in selected}
-    if unknown:
-        p.error("unknown scenario(s): " + " ".join(sorted(unknown)))
-    selected = [s for s in selected if not a.names or s.name in a.names]
+        return sc.list_rows(selected, 16)
+    selected = sc.select(p, a.names, selected)
     os.makedirs(sc.B + "/logs", exist_ok=True)
     os.makedirs(ade.ADE + "/logs", exist_ok=True)
     initrds = {"nosd": a.dir + "/initrd-nosd.img",

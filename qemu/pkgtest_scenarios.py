@@ -149,13 +149,8 @@ def main():
     a = p.parse_args()
     rows = scenarios(a.dir, a.deb)
     if a.list:
-        for s in rows:
-            print("%-16s %s" % (s.name, s.desc))
-        return 0
-    unknown = set(a.names) - {s.name for s in rows}
-    if unknown:
-        p.error("unknown row(s): " + " ".join(sorted(unknown)))
-    rows = [s for s in rows if not a.names or s.name in a.names]
+        return sc.list_rows(rows, 16)
+    rows = sc.select(p, a.names, rows, "row")
     initrds = {f: "%s/pkg-%s.img" % (a.dir, f) for f in ("itools", "dracut")}
     os.makedirs(sc.B + "/logs", exist_ok=True)
     npass, times = 0, []

@@ -667,6 +667,21 @@ def demo(initrds):
     return r["root_reached"] and not r["prompt"]
 
 
+def list_rows(rows, width):
+    """--list: a row's name and description a line."""
+    for s in rows:
+        print("%-*s %s" % (width, s.name, s.desc))
+    return 0
+
+
+def select(parser, names, rows, what="scenario"):
+    """The rows named (all of them when none is); an unknown name is a usage error."""
+    unknown = set(names) - {s.name for s in rows}
+    if unknown:
+        parser.error("unknown %s(s): " % what + " ".join(sorted(unknown)))
+    return [s for s in rows if not names or s.name in names]
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("names", nargs="*", help="scenario names (default: all)")
@@ -685,15 +700,10 @@ def main():
                        [a.base_initrd, a.initrd, a.twin_initrd]
                        + ["%s/ade/initrd-%s.img" % (B, l) for l in "abc"])}
     if a.list:
-        for s in SCENARIOS:
-            print("%-12s %s" % (s.name, s.desc))
-        return 0
+        return list_rows(SCENARIOS, 12)
     if a.demo:
         return 0 if demo(initrds) else 1
-    unknown = set(a.names) - {s.name for s in SCENARIOS}
-    if unknown:
-        p.error("unknown scenario(s): " + " ".join(sorted(unknown)))
-    selected = [s for s in SCENARIOS if not a.names or s.name in a.names]
+    selected = select(p, a.names, SCENARIOS)
     return 0 if run(selected, initrds) else 1
 
 
