@@ -9,13 +9,14 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/prctl.h>
-#include <sys/timerfd.h>
+#include <time.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "exitcode.h"
 #include "keyname.h"
 #include "log.h"
+#include "timing.h"
 
 /* One record per change of activity; written whole (smaller than PIPE_BUF). */
 struct activity {
@@ -62,20 +63,6 @@ void bek_activity_idle(void)
 	send(&a);
 }
 
-static int arm(unsigned seconds)
-{
-	struct itimerspec its = { .it_value = { .tv_sec = seconds, .tv_nsec = 1 } };  /* 0 would disarm */
-	int fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	if (timerfd_settime(fd, 0, &its, NULL) < 0) {
-		int r = -errno;
-		close(fd);
-		return r;
-	}
-	return fd;
-}
-
 /* Reads every record the child wrote; returns 0 at end of file (the child is gone), 1
  * while it may write more, or a negative errno. */
 static int drain(int fd, struct activity *last)
@@ -111,7 +98,7 @@ static int settle_mapping(const char *name)
 	return BEK_EXIT_DEADLINE;
 }
 
-static int stop(pid_t child, int fd, const struct activity *last, unsigned timeout_s)
+static int stop(pid_t child, const struct activity *last, unsigned timeout_s)
 {
 	unsigned after = timeout_s + BEK_GRACE_S;
 	(void)kill(child, SIGKILL);
@@ -126,9 +113,8 @@ static int stop(pid_t child, int fd, const struct activity *last, unsigned timeo
 			"volumes not unlocked are left to the passphrase prompt", after, timeout_s, BEK_GRACE_S);
 	/* A process blocked in the kernel (a hung mount) dies only when the call returns:
 	 * reap it if it is gone within a second, never wait for it longer. */
-	struct pollfd p = { .fd = fd, .events = POLLIN };
 	for (int i = 0; i < 10 && waitpid(child, NULL, WNOHANG) == 0; i++)
-		(void)poll(&p, 1, 100);
+		nanosleep(&(struct timespec){ .tv_nsec = 100 * 1000 * 1000 }, NULL);
 	return last->activating && last->name[0] ? settle_mapping(last->name) : BEK_EXIT_DEADLINE;
 }
 
@@ -136,7 +122,7 @@ int bek_deadline_run(unsigned timeout_s, int (*work)(void *ud), void *ud)
 {
 	struct activity last = { .activating = false };
 	int fds[2], status = 0, r;
-	int timer = arm(timeout_s + BEK_GRACE_S);
+	int timer = bek_timerfd((timeout_s + BEK_GRACE_S) * 1000u);
 
 	if (timer < 0 || pipe2(fds, O_CLOEXEC) < 0) {
 		r = timer < 0 ? timer : -errno;
@@ -172,7 +158,7 @@ int bek_deadline_run(unsigned timeout_s, int (*work)(void *ud), void *ud)
 			break;
 	}
 	if (r > 0 || r < 0) {   /* the deadline, or the pipe failed: stop the worker */
-		int rc = stop(child, fds[0], &last, timeout_s);
+		int rc = stop(child, &last, timeout_s);
 		close(fds[0]), close(timer);
 		return rc;
 	}

@@ -3,6 +3,9 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/timerfd.h>
+#include <unistd.h>
+#include <errno.h>
 #include <time.h>
 
 #include "log.h"
@@ -27,6 +30,22 @@ uint64_t bek_cpu_us(void)
 {
 	/* All threads: libcryptsetup's Argon2 may derive with several. */
 	return clock_us(CLOCK_PROCESS_CPUTIME_ID);
+}
+
+int bek_timerfd(unsigned timeout_ms)
+{
+	struct itimerspec its = { 0 };
+	its.it_value.tv_sec = timeout_ms / 1000;
+	its.it_value.tv_nsec = (long)(timeout_ms % 1000) * 1000000L + 1;  /* 0 would disarm */
+	int fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+	if (fd < 0)
+		return -errno;
+	if (timerfd_settime(fd, 0, &its, NULL) < 0) {
+		int r = -errno;
+		close(fd);
+		return r;
+	}
+	return fd;
 }
 
 void bek_timing_start(void)

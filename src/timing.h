@@ -25,6 +25,10 @@ enum bek_phase {
 uint64_t bek_clock_us(void);
 uint64_t bek_cpu_us(void);
 
+/* A CLOCK_MONOTONIC timerfd (close-on-exec) that fires once, timeout_ms from now (0
+ * fires at once). Returns the descriptor, or a negative errno. */
+int bek_timerfd(unsigned timeout_ms);
+
 /* Marks the start of the process's own accounting; bek_timing_started() returns it. */
 void bek_timing_start(void);
 uint64_t bek_timing_started(void);

@@ -4,7 +4,6 @@
 #include <libudev.h>
 #include <poll.h>
 #include <string.h>
-#include <sys/timerfd.h>
 #include <unistd.h>
 
 #include "deadline.h"
@@ -61,27 +60,11 @@ static int enumerate(struct udev *udev, const struct bek_wait_ops *ops, void *ud
 	return 0;
 }
 
-static int arm_deadline(unsigned timeout_ms)
-{
-	int fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
-	if (fd < 0)
-		return -errno;
-	struct itimerspec its = { 0 };
-	its.it_value.tv_sec = timeout_ms / 1000;
-	its.it_value.tv_nsec = (long)(timeout_ms % 1000) * 1000000L + 1;  /* 0 would disarm */
-	if (timerfd_settime(fd, 0, &its, NULL) < 0) {
-		int r = -errno;
-		close(fd);
-		return r;
-	}
-	return fd;
-}
-
 static int run(struct udev *udev, struct udev_monitor *mon, unsigned timeout_ms,
 	       const struct bek_wait_ops *ops, void *ud)
 {
 	struct udev_queue *queue = udev_queue_new(udev);
-	int timer = arm_deadline(timeout_ms);
+	int timer = bek_timerfd(timeout_ms);
 	int r = timer;
 
 	if (!queue || timer < 0)
