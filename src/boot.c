@@ -298,8 +298,11 @@ static int run(void *ud)
 	for (size_t i = 0; i < b->n_vols; i++)
 		crypt_free(b->vols[i].cd);
 	bek_disks_free(&b->disks);
-	if (b->cfg->debug)
-		bek_timing_report(rc);
+	if (b->cfg->debug) {
+		char line[512];
+		bek_timing_summary(rc, line, sizeof(line));
+		bek_log(LOG_INFO, "%s", line);
+	}
 	return rc;
 }
 

@@ -6,29 +6,17 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
+
+#include "timing.h"
 
 #define LINE_MAX_BYTES 480   /* well below the kernel's 1024-byte record limit */
 
 static bool to_kmsg;
-static uint64_t spent_us;
-
-static uint64_t now_us(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
-}
 
 void bek_log_to_kmsg(void)
 {
 	to_kmsg = access("/dev/kmsg", W_OK) == 0;
-}
-
-uint64_t bek_log_spent_us(void)
-{
-	return spent_us;
 }
 
 /* Under printk.devkmsg=ratelimit (the kernel's default), a write past 10 lines in 5 s
@@ -63,9 +51,9 @@ int bek_log_errno(int prio, int err, const char *fmt, ...)
 	if (to_kmsg) {
 		/* LOG_DAEMON keeps the record out of the kernel facility. */
 		int n = snprintf(line, sizeof(line), "<%d>bek-unlock: %s\n", LOG_DAEMON | (prio & 7), msg);
-		uint64_t t = now_us();
+		uint64_t t = bek_clock_us();
 		bool ok = write_kmsg(line, (size_t)n);
-		spent_us += now_us() - t;
+		bek_timing_add(BEK_T_LOG, t);
 		if (ok)
 			goto out;
 	}

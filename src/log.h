@@ -2,7 +2,6 @@
 #ifndef BEK_LOG_H
 #define BEK_LOG_H
 
-#include <stdint.h>
 #include <syslog.h>
 
 /* Send messages to the kernel log from now on (falls back to stderr). */
@@ -12,8 +11,5 @@ void bek_log_to_kmsg(void);
  * label or file name cannot forge extra lines. Returns -abs(err) for "return log_...". */
 int bek_log_errno(int prio, int err, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 #define bek_log(prio, ...) ((void)bek_log_errno((prio), 0, __VA_ARGS__))
-
-/* Microseconds spent writing lines (the console prints synchronously), for rd.bek.debug. */
-uint64_t bek_log_spent_us(void);
 
 #endif

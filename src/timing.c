@@ -1,14 +1,13 @@
 #include "timing.h"
 
+#include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/timerfd.h>
-#include <unistd.h>
-#include <errno.h>
 #include <time.h>
+#include <unistd.h>
 
-#include "log.h"
 
 static uint64_t total[BEK_T_PHASES], last[BEK_T_PHASES];
 static uint64_t start_us;
@@ -97,7 +96,7 @@ long bek_proc_kb(const char *path, const char *field)
 	return kb;
 }
 
-void bek_timing_report(int exit_code)
+void bek_timing_summary(int exit_code, char *buf, size_t size)
 {
 	char a[24], o[24], c[24], s[24], p[24], h[24], m[24], l[24], w[24], k[24];
 	uint64_t after = bek_clock_us() - start_us;
@@ -106,11 +105,11 @@ void bek_timing_report(int exit_code)
 	uint64_t own = after > excluded ? after - excluded : 0;
 	uint64_t own_cpu = cpu > total[BEK_T_ACTIVATE_CPU] ? cpu - total[BEK_T_ACTIVATE_CPU] : 0;
 
-	bek_log(LOG_INFO, "debug: exit %d after %s ms: own time %s ms outside key derivation and udev waits "
+	snprintf(buf, size, "debug: exit %d after %s ms: own time %s ms outside key derivation and udev waits "
 		"(CPU %s ms; startup %s ms, probing %s ms, LUKS header reads %s ms, mounts %s ms, console %s ms), "
 		"udev wait %s ms, key derivation + activation %s ms, peak memory VmHWM %ld kB",
 		exit_code, bek_ms(after, a), bek_ms(own, o), bek_ms(own_cpu, c), bek_ms(total[BEK_T_STARTUP], s),
 		bek_ms(total[BEK_T_PROBE], p), bek_ms(total[BEK_T_LUKS_READ] + total[BEK_T_HEADER_LOAD], h),
-		bek_ms(total[BEK_T_MOUNT], m), bek_ms(bek_log_spent_us(), l), bek_ms(total[BEK_T_UDEV_WAIT], w),
+		bek_ms(total[BEK_T_MOUNT], m), bek_ms(total[BEK_T_LOG], l), bek_ms(total[BEK_T_UDEV_WAIT], w),
 		bek_ms(total[BEK_T_ACTIVATE], k), bek_proc_kb("/proc/self/status", "VmHWM"));
 }

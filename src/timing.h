@@ -4,10 +4,12 @@
 #ifndef BEK_TIMING_H
 #define BEK_TIMING_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 enum bek_phase {
 	BEK_T_STARTUP,        /* from main() to watching udev: command line, crypttab */
+	BEK_T_LOG,            /* writing to /dev/kmsg (the console prints synchronously) */
 	BEK_T_UDEV_WAIT,      /* blocked in poll() for udev events */
 	BEK_T_PROBE,          /* libblkid probing of block devices */
 	BEK_T_LUKS_READ,      /* reading LUKS headers and tokens to plan */
@@ -47,9 +49,9 @@ const char *bek_ms(uint64_t us, char buf[24]);
  * or -1 when it cannot be read. */
 long bek_proc_kb(const char *path, const char *field);
 
-/* Logs the summary line: exit code; wall time since bek_timing_start() and the part
+/* Writes the summary line (the caller logs it): exit code; wall time since bek_timing_start() and the part
  * of it outside udev waits and key derivation ("own time"); CPU time since exec outside
  * key derivation; peak memory (VmHWM). */
-void bek_timing_report(int exit_code);
+void bek_timing_summary(int exit_code, char *buf, size_t size);
 
 #endif
