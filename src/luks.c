@@ -250,12 +250,14 @@ int bek_luks_mapping(const char *name, const char *uuid, char why[BEK_WHY_MAX])
 	 * name is taken, but the device is not in sysfs yet. Give it up to 3 s. */
 	for (int i = 0; i < 30; i++) {
 		r = dm_uuid_of(name, dm_uuid, sizeof(dm_uuid));
-		if (r != -ENOENT || crypt_status(NULL, name) == CRYPT_INACTIVE)
+		if (r != -ENOENT)
 			break;
+		if (crypt_status(NULL, name) == CRYPT_INACTIVE)
+			return 0;   /* no such mapping */
 		nanosleep(&(struct timespec){ .tv_nsec = 100 * 1000 * 1000 }, NULL);
 	}
 	if (r == -ENOENT && crypt_status(NULL, name) == CRYPT_INACTIVE)
-		return 0;
+		return 0;   /* gone meanwhile */
 	if (r < 0) {
 		bek_why(why, "a mapping named %s exists, but is not set up (no device-mapper UUID to compare)", name);
 		return -EEXIST;
