@@ -76,7 +76,7 @@ static void plan_from(struct boot *b, struct volume *v, const struct bek_luks_in
 	if (info->token_problem[0])
 		bek_log(LOG_WARNING, "%s: %s; falling back to key file \"%s\" (%s)", p->name,
 			info->token_problem, p->key_file, p->key_source);
-	int r = bek_luks_mapping(p->name, p->uuid, why);
+	int r = bek_luks_mapping(p->name, p->uuid, false, why);
 	if (r > 0) {
 		v->state = VOL_OPEN;
 		bek_log(LOG_NOTICE, "%s is already open with the same LUKS UUID; nothing to do for %s", p->name, v->node);

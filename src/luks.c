@@ -242,17 +242,18 @@ static int dm_uuid_of(const char *name, char *uuid, size_t size)
 	return r;
 }
 
-int bek_luks_mapping(const char *name, const char *uuid, char why[BEK_WHY_MAX])
+int bek_luks_mapping(const char *name, const char *uuid, bool taken, char why[BEK_WHY_MAX])
 {
 	char dm_uuid[160];
 	int r = -ENOENT;
 	/* Another unlocker may be between creating the mapping and loading its table: the
-	 * name is taken, but the device is not in sysfs yet. Give it up to 3 s. */
+	 * name is taken, but the device is not in sysfs yet (nor, for a moment, in
+	 * device-mapper's own view when taken). Give it up to 3 s. */
 	for (int i = 0; i < 30; i++) {
 		r = dm_uuid_of(name, dm_uuid, sizeof(dm_uuid));
 		if (r != -ENOENT)
 			break;
-		if (crypt_status(NULL, name) == CRYPT_INACTIVE)
+		if (!taken && crypt_status(NULL, name) == CRYPT_INACTIVE)
 			return 0;   /* no such mapping */
 		nanosleep(&(struct timespec){ .tv_nsec = 100 * 1000 * 1000 }, NULL);
 	}

@@ -37,8 +37,10 @@ int bek_luks_unlock(struct crypt_device *loaded, const char *device, const char 
 
 /* Whether /dev/mapper/name exists, and for which volume: returns 1 when it is open
  * with the LUKS UUID uuid (device-mapper UUID CRYPT-LUKS<n>-<uuid>-...), 0 when there is
- * no such mapping, or -EEXIST when the name is taken by something else (why says what). */
-int bek_luks_mapping(const char *name, const char *uuid, char why[BEK_WHY_MAX]);
+ * no such mapping, or -EEXIST when the name is taken by something else (why says what).
+ * taken: device-mapper has just said the name is in use (EEXIST, EBUSY): wait up to 3 s
+ * for the mapping to show before concluding there is none. */
+int bek_luks_mapping(const char *name, const char *uuid, bool taken, char why[BEK_WHY_MAX]);
 
 /* Writes tok as the device's bek token, replacing an existing one. Returns the token
  * id, or a negative errno with why set. */

@@ -50,7 +50,7 @@ static void try_disk(const struct boot *b, struct volume *v, struct bek_fs *d, u
 	 * or EBUSY, depending on how far it got): that is the volume open, not a failure. */
 	if (r < 0 && r != -EPERM) {
 		char taken[BEK_WHY_MAX];
-		int m = bek_luks_mapping(v->plan.name, v->plan.uuid, taken);
+		int m = bek_luks_mapping(v->plan.name, v->plan.uuid, r == -EEXIST || r == -EBUSY, taken);
 		if (m > 0) {
 			v->state = VOL_OPEN;
 			bek_log(LOG_NOTICE, "%s was opened meanwhile with the same LUKS UUID (another unlocker); "
