@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <libudev.h>
 #include <poll.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -19,6 +20,26 @@ static bool worth_probing(struct udev_device *dev)
 	/* Empty devices (loop, ram, CD drives without media) and floppies, whose
 	 * probing can stall for seconds, never hold a BEK volume. */
 	return node && strncmp(node, "/dev/fd", 7) != 0 && !(size && strcmp(size, "0") == 0);
+}
+
+/* The kernel's own "add"/"change" announcement of a disk or partition comes before udev
+ * has run its rules on it (under load, most of a second before: measured 0.7-0.9 s for a
+ * LUKS disk in a systemd initramfs), and its node is already in devtmpfs: such a device
+ * is probed at once. Not device-mapper or MD devices: they can exist suspended or not yet
+ * assembled, where a read would block until someone resumes them; udev's rules know
+ * (DM_SUSPENDED, md/array_state) and skip them, so those wait for udev's event. Nor CD
+ * and floppy drives, which udev probes with their own helpers. */
+static bool early_ok(struct udev_device *dev)
+{
+	const char *name = udev_device_get_sysname(dev);
+	static const char *const later[] = { "dm-", "md", "sr", "fd" };
+
+	if (!name)
+		return false;
+	for (size_t i = 0; i < sizeof(later) / sizeof(later[0]); i++)
+		if (strncmp(name, later[i], strlen(later[i])) == 0)
+			return false;
+	return true;
 }
 
 static void report(const struct bek_wait_ops *ops, void *ud, struct udev_device *dev, const char *action)
@@ -60,7 +81,63 @@ static int enumerate(struct udev *udev, const struct bek_wait_ops *ops, void *ud
 	return 0;
 }
 
-static int run(struct udev *udev, struct udev_monitor *mon, unsigned timeout_ms,
+/* Devices the kernel has announced and udev has not processed yet. udev's queue can be
+ * empty for a moment after the kernel's event (udevd has not read it yet): udev has
+ * settled only when the queue is empty and this set is too. */
+#define UNSEEN_MAX 4096
+struct unseen {
+	dev_t *v;
+	size_t n, cap;
+	bool overflow;    /* more than UNSEEN_MAX at once: settled by udev's queue alone */
+};
+
+static void unseen_del(struct unseen *u, dev_t d)
+{
+	for (size_t i = 0; i < u->n; i++)
+		if (u->v[i] == d) {
+			u->v[i] = u->v[--u->n];
+			return;
+		}
+}
+
+static void unseen_add(struct unseen *u, dev_t d)
+{
+	unseen_del(u, d);
+	if (u->n == u->cap) {
+		size_t want = u->cap ? u->cap * 2 : 32;
+		dev_t *p = want <= UNSEEN_MAX ? realloc(u->v, want * sizeof(*p)) : NULL;
+		if (!p) {
+			u->overflow = true;
+			return;
+		}
+		u->v = p;
+		u->cap = want;
+	}
+	u->v[u->n++] = d;
+}
+
+/* Everything a monitor has ready; from the kernel's monitor only what early_ok() allows
+ * ("remove" included: the device is gone whatever udev has yet to say). */
+static void drain(struct udev_monitor *mon, bool kernel, struct unseen *u, const struct bek_wait_ops *ops,
+		  void *ud)
+{
+	struct udev_device *dev;
+	while ((dev = udev_monitor_receive_device(mon))) {
+		const char *action = udev_device_get_action(dev);
+		dev_t d = udev_device_get_devnum(dev);
+		if (!kernel) {
+			unseen_del(u, d);
+			report(ops, ud, dev, action ? action : "change");
+		} else if (early_ok(dev)) {
+			if (action && strcmp(action, "remove") != 0)
+				unseen_add(u, d);
+			report(ops, ud, dev, action ? action : "change");
+		}
+		udev_device_unref(dev);
+	}
+}
+
+static int run(struct udev *udev, struct udev_monitor *mon, struct udev_monitor *kmon, unsigned timeout_ms,
 	       const struct bek_wait_ops *ops, void *ud)
 {
 	struct udev_queue *queue = udev_queue_new(udev);
@@ -72,20 +149,22 @@ static int run(struct udev *udev, struct udev_monitor *mon, unsigned timeout_ms,
 	/* The queue's inotify fd wakes us when udev's queue drains; without it we
 	 * still notice settling whenever a device event arrives. */
 	int qfd = udev_queue_get_fd(queue);
-	struct pollfd fds[3] = {
+	struct pollfd fds[4] = {
 		{ .fd = udev_monitor_get_fd(mon), .events = POLLIN },
 		{ .fd = timer, .events = POLLIN },
+		{ .fd = kmon ? udev_monitor_get_fd(kmon) : -1, .events = POLLIN },
 		{ .fd = qfd, .events = POLLIN },
 	};
+	struct unseen u = { 0 };
 	r = enumerate(udev, ops, ud);
-	while (r >= 0 && !ops->done(ud, udev_queue_get_queue_is_empty(queue))) {
+	while (r >= 0 && !ops->done(ud, udev_queue_get_queue_is_empty(queue) && (u.n == 0 || u.overflow))) {
 		if (ops->rescan && ops->rescan(ud)) {
 			r = enumerate(udev, ops, ud);
 			continue;
 		}
 		bek_activity_idle();
 		uint64_t t = bek_clock_us();
-		int n = poll(fds, qfd >= 0 ? 3 : 2, -1);
+		int n = poll(fds, 4, -1);    /* a negative fd is ignored */
 		bek_timing_add(BEK_T_UDEV_WAIT, t);
 		if (n < 0) {
 			r = errno == EINTR ? 0 : -errno;
@@ -95,17 +174,14 @@ static int run(struct udev *udev, struct udev_monitor *mon, unsigned timeout_ms,
 			r = -ETIMEDOUT;
 			break;
 		}
-		if (fds[2].revents)
+		if (fds[3].revents)
 			udev_queue_flush(queue);
-		if (fds[0].revents) {
-			struct udev_device *dev;
-			while ((dev = udev_monitor_receive_device(mon))) {
-				const char *action = udev_device_get_action(dev);
-				report(ops, ud, dev, action ? action : "change");
-				udev_device_unref(dev);
-			}
-		}
+		if (fds[2].revents)
+			drain(kmon, true, &u, ops, ud);
+		if (fds[0].revents)
+			drain(mon, false, &u, ops, ud);
 	}
+	free(u.v);
 out:
 	if (timer >= 0)
 		close(timer);
@@ -117,6 +193,7 @@ int bek_wait_run(unsigned timeout_ms, const struct bek_wait_ops *ops, void *ud)
 {
 	struct udev *udev = udev_new();
 	struct udev_monitor *mon = udev ? udev_monitor_new_from_netlink(udev, "udev") : NULL;
+	struct udev_monitor *kmon = udev ? udev_monitor_new_from_netlink(udev, "kernel") : NULL;
 	int r = -ENOMEM;
 
 	if (!mon)
@@ -126,10 +203,20 @@ int bek_wait_run(unsigned timeout_ms, const struct bek_wait_ops *ops, void *ud)
 	    (r = udev_monitor_enable_receiving(mon)) < 0)
 		goto out;
 	(void)udev_monitor_set_receive_buffer_size(mon, MONITOR_BUFFER);
-	r = run(udev, mon, timeout_ms, ops, ud);
+	/* The kernel's events only make a device known sooner: without them (no monitor,
+	 * or a lost event: the buffer overran) udev's event still comes. */
+	if (kmon && (udev_monitor_filter_add_match_subsystem_devtype(kmon, "block", NULL) < 0 ||
+		     udev_monitor_enable_receiving(kmon) < 0)) {
+		udev_monitor_unref(kmon);
+		kmon = NULL;
+	}
+	if (kmon)
+		(void)udev_monitor_set_receive_buffer_size(kmon, MONITOR_BUFFER);
+	r = run(udev, mon, kmon, timeout_ms, ops, ud);
 out:
 	if (r < 0 && r != -ETIMEDOUT)
 		bek_log_errno(LOG_ERR, r, "Failed to watch block devices through udev: %m");
+	udev_monitor_unref(kmon);
 	udev_monitor_unref(mon);
 	udev_unref(udev);
 	return r;
