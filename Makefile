@@ -91,6 +91,7 @@ install: $(BUILD)/bek-unlock $(MAN)
 	install -D -m 0644 hook/91-bek-unlock.conf $(DESTDIR)$(DRACUTDIR)/dracut.conf.d/91-bek-unlock.conf
 	# initramfs-tools (Debian, Ubuntu): the hook and the boot script
 	install -D -m 0755 hook/initramfs-tools/hooks/bek-unlock $(DESTDIR)$(ITOOLSDIR)/hooks/bek-unlock
+	install -D -m 0755 hook/initramfs-tools/scripts/init-top/bek-unlock $(DESTDIR)$(ITOOLSDIR)/scripts/init-top/bek-unlock
 	install -D -m 0755 hook/initramfs-tools/scripts/init-premount/bek-unlock $(DESTDIR)$(ITOOLSDIR)/scripts/init-premount/bek-unlock
 
 uninstall:
@@ -98,9 +99,11 @@ uninstall:
 	rm -f $(DESTDIR)$(MANDIR)/man8/bek-unlock.8
 	rm -rf $(DESTDIR)$(MODDIR)
 	rm -f $(DESTDIR)$(ITOOLSDIR)/hooks/bek-unlock $(DESTDIR)$(ITOOLSDIR)/scripts/init-premount/bek-unlock
+	rm -f $(DESTDIR)$(ITOOLSDIR)/scripts/init-top/bek-unlock
 
 # A DESTDIR install inside the build tree, used by the QEMU harness.
-$(BUILD)/stage/.stamp: hook/initramfs-tools/hooks/bek-unlock hook/initramfs-tools/scripts/init-premount/bek-unlock
+$(BUILD)/stage/.stamp: hook/initramfs-tools/hooks/bek-unlock hook/initramfs-tools/scripts/init-premount/bek-unlock \
+    hook/initramfs-tools/scripts/init-top/bek-unlock
 stage: $(BUILD)/stage/.stamp
 $(BUILD)/stage/.stamp: $(BUILD)/bek-unlock modules.d/91bek-unlock/module-setup.sh $(HOOK_SYSTEMD) $(HOOK_DRACUT) hook/91-bek-unlock.conf
 	rm -rf $(BUILD)/stage

@@ -243,7 +243,7 @@ def figures(text, events):
 IT_STAGES = [
     ("it_drivers_s", "Begin: Loading essential drivers", "loading essential drivers (after udev's coldplug and settle)"),
     ("it_premount_s", "Begin: Running /scripts/init-premount", "init-premount begins"),
-    ("it_bek_script_s", "Begin: Starting bek-unlock", "bek-unlock's init-premount script begins (E)"),
+    ("it_bek_script_s", "Starting bek-unlock in the background", "bek-unlock's init-top script starts it (E)"),
     ("it_bek_done_s", "Done: bek-unlock exited", "bek-unlock exited (E)"),
     ("it_localtop_s", "Begin: Running /scripts/local-top", "local-top begins (cryptroot: F's passdev)"),
 ]

@@ -4,7 +4,7 @@
 # namespace, an overlay on that root (the root itself stays unchanged, so images can be
 # built in parallel) gets the test kernel's modules bind-mounted at /lib/modules/<kver>,
 # the image's /etc/crypttab and, with STAGE, what "make install" put into STAGE
-# (/usr/sbin/bek-unlock, /usr/share/initramfs-tools/{hooks,scripts/init-premount}/bek-unlock).
+# (/usr/sbin/bek-unlock, /usr/share/initramfs-tools/{hooks,scripts/init-top,scripts/init-premount}/bek-unlock).
 # Usage: qemu/itools-initramfs.sh OUT.img KERNELDIR ROOT CRYPTTAB [STAGE]
 #   ITOOLS_FILES="SRC=DST ...": more files copied into the overlay (mode kept), e.g. the
 #     ADE stand-ins (qemu/itools-ade/); DST is a path in the root

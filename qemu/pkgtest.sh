@@ -77,7 +77,8 @@ unshare -m --propagation private sh -eu -c '
     for f in /usr/sbin/bek-unlock /usr/lib/dracut/modules.d/91bek-unlock \
              /usr/lib/dracut/dracut.conf.d/91-bek-unlock.conf /etc/dracut.conf.d/91-bek-unlock.conf \
              /usr/share/initramfs-tools/hooks/bek-unlock \
-             /usr/share/initramfs-tools/scripts/init-premount/bek-unlock /usr/share/doc/bek-unlock; do
+             /usr/share/initramfs-tools/scripts/init-premount/bek-unlock \
+             /usr/share/initramfs-tools/scripts/init-top/bek-unlock /usr/share/doc/bek-unlock; do
         if [ -e "$m$f" ]; then echo "LEFT $f"; fi
     done
     echo "== end"

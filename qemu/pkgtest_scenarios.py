@@ -34,10 +34,11 @@ EXPECTED = {
     "usr/lib/dracut/modules.d/91bek-unlock/bek-unlock-hold.sh",
     "usr/lib/dracut/modules.d/91bek-unlock/bek-unlock-job.sh",
     "usr/lib/dracut/modules.d/91bek-unlock/bek-unlock-lib.sh",
-    "usr/lib/dracut/modules.d/91bek-unlock/bek-unlock-preload.sh",
+    "usr/lib/dracut/modules.d/91bek-unlock/bek-unlock-start.sh",
     "usr/lib/dracut/modules.d/91bek-unlock/cryptroot-ask-bek.sh",
     "usr/share/initramfs-tools/hooks/bek-unlock",
     "usr/share/initramfs-tools/scripts/init-premount/bek-unlock",
+    "usr/share/initramfs-tools/scripts/init-top/bek-unlock",
     "usr/share/doc/bek-unlock/README.md.gz",
     "usr/share/doc/bek-unlock/changelog.gz",
     "usr/share/doc/bek-unlock/copyright",
@@ -45,7 +46,8 @@ EXPECTED = {
     "usr/share/man/man8/bek-unlock.8.gz",
 }
 # What each image must hold from the package, and must no longer hold once it is purged.
-IN_IMAGE = {"itools": ["usr/sbin/bek-unlock", "scripts/init-premount/bek-unlock", "etc/cmdline.d/bek-unlock.conf"],
+IN_IMAGE = {"itools": ["usr/sbin/bek-unlock", "scripts/init-premount/bek-unlock", "scripts/init-top/bek-unlock",
+                   "etc/cmdline.d/bek-unlock.conf"],
             "dracut": ["usr/sbin/bek-unlock", "usr/lib/systemd/system/bek-unlock.service",
                        "etc/systemd/system/sysinit.target.wants/bek-unlock.service"]}
 TRIGGER_OF = {"itools": "Processing triggers for initramfs-tools", "dracut": "Processing triggers for dracut"}

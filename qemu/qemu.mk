@@ -1,7 +1,10 @@
 # QEMU end-to-end harness, included by the top Makefile.  Everything lands in build/qemu/.
 #   make qemu-images      guest disks (LUKS2 roots, BEK disks)
 #   make qemu-initramfs   initrd-base.img (no bek-unlock), initrd-bek.img and initrd-twin.img
-#                         (initrd-bek.img plus a second "bek-unlock boot" unit: scenario twin)
+#                         (initrd-bek.img plus two test hooks, each inert unless the kernel
+#                         command line asks: a second "bek-unlock boot" unit (bektest.twin,
+#                         scenario twin) and a udev rule that holds vda's processing
+#                         (bektest.udev_sleep=N, scenario udev-slow))
 #   make qemu-test        the scenario matrix; a subset: make qemu-test SCENARIOS="a d"
 #   make demo             boot scenario a and show the console lines that matter
 #                         (FLAVOUR=dracut-nosystemd: a dracut initramfs without systemd;
@@ -53,12 +56,14 @@ $(QEMU_BASE): qemu/initramfs.sh $(QEMU_KVER)
 $(QEMU_BEK): qemu/initramfs.sh $(QEMU_KVER) build/stage/.stamp
 	qemu/initramfs.sh $@ $(QEMU_DIR)/kernel $(QEMU_BEK_MOD) build/stage/usr/sbin/bek-unlock
 
-# The twin unit goes in with dracut --include (a tree: the unit and its sysinit.target.wants link).
-$(QEMU_TWIN): qemu/initramfs.sh qemu/bek-unlock-twin.service $(QEMU_KVER) build/stage/.stamp
+# The test hooks go in with dracut --include (a tree: the twin unit and its
+# sysinit.target.wants link, the udev rule).
+$(QEMU_TWIN): qemu/initramfs.sh qemu/bek-unlock-twin.service qemu/bek-test-udev.rules $(QEMU_KVER) build/stage/.stamp
 	rm -rf $(QEMU_TWIN_INC)
-	mkdir -p $(QEMU_TWIN_INC)/etc/systemd/system/sysinit.target.wants
+	mkdir -p $(QEMU_TWIN_INC)/etc/systemd/system/sysinit.target.wants $(QEMU_TWIN_INC)/etc/udev/rules.d
 	cp qemu/bek-unlock-twin.service $(QEMU_TWIN_INC)/etc/systemd/system/
 	ln -s ../bek-unlock-twin.service $(QEMU_TWIN_INC)/etc/systemd/system/sysinit.target.wants/
+	cp qemu/bek-test-udev.rules $(QEMU_TWIN_INC)/etc/udev/rules.d/50-bek-test.rules
 	BEK_QEMU_DRACUT_ARGS="--include $(abspath $(QEMU_TWIN_INC)) /" \
 	qemu/initramfs.sh $@ $(QEMU_DIR)/kernel $(QEMU_BEK_MOD) build/stage/usr/sbin/bek-unlock
 

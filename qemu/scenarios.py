@@ -536,10 +536,15 @@ SCENARIOS = [
               gap(boot.UNIT_START, "present when udev settled", 0, 3), vs_base(10), PROMPT] + REACHED),
     # initrd-twin.img: a second "bek-unlock boot" unit; both wait, the BEK disk comes, both race.
     S("twin", "two bek-unlock units at once, BEK disk hot-plugged: one unlocks, the other sees it open",
-      "root-token.img", [], initrd="twin", hotplug=("bek-good.img", 4, "Starting bek-unlock", 10),
+      "root-token.img", [], ["bektest.twin"], initrd="twin", hotplug=("bek-good.img", 4, "Starting bek-unlock", 10),
       checks=[count("unlocked /dev/vda as ", 1),
               line_re("(already open|opened meanwhile) with the same LUKS UUID"),
               no_line("not unlocked"), no_line("already exists"), NO_PROMPT] + REACHED),
+    # initrd-twin.img's udev rule holds udev's event for vda 30 s: bek-unlock reads the disk
+    # on the kernel's own event. Waiting for udev's (the code before), it unlocked after 30 s.
+    S("udev-slow", "udev holds the LUKS disk's event 30 s: unlocked on the kernel's event, long before",
+      "root-token.img", ["bek-good.img"], ["bektest.udev_sleep=30"], initrd="twin", deadline=150,
+      checks=unlocked_quietly(count("unlocked /dev/vda as ", 1), gap(boot.UNIT_START, "unlocked /dev/vda as ", 0, 15))),
     S("harness-checks", "host: the timing checks (gap) fail and pass as they should on fabricated consoles",
       None, host=harness_checks, checks=[("every fabricated verdict as expected", lambda r: r["ok"])]),
     S("initrd-clean", "host: no initramfs the harness builds holds a key file or key bytes",

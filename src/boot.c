@@ -293,7 +293,7 @@ static int run(void *ud)
 		return bek_log_errno(LOG_ERR, r, "Failed to make mounts private: %m"), BEK_EXIT_ERROR;
 	bek_luks_quiet();
 	bek_timing_add(BEK_T_STARTUP, bek_timing_started());
-	r = bek_wait_run(b->cfg->timeout_s * 1000u, &ops, b);
+	r = bek_wait_run(b->cfg->timeout_s * 1000u, b->cfg->settled_after, &ops, b);
 	int rc = r < 0 && r != -ETIMEDOUT ? BEK_EXIT_ERROR : bek_report_outcome(b, r == -ETIMEDOUT);
 	for (size_t i = 0; i < b->n_vols; i++)
 		crypt_free(b->vols[i].cd);

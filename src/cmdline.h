@@ -29,6 +29,7 @@ struct bek_config {
 	unsigned timeout_s;           /* rd.bek.timeout= */
 	char label[BEK_LABEL_MAX + 1];       /* rd.bek.label= */
 	char keyfile[BEK_LABEL_MAX + 1];     /* rd.bek.keyfile=, "" when not given */
+	const char *settled_after;    /* not from the command line: boot --settled-after FILE */
 	size_t n_targets;             /* rd.luks.uuid= / rd.luks.name=; 0: use tokens */
 	struct bek_target targets[BEK_MAX_TARGETS];
 };

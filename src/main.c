@@ -4,6 +4,7 @@
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <limits.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
@@ -22,14 +23,16 @@
 #endif
 
 static const char usage[] =
-	"Usage: bek-unlock boot\n"
+	"Usage: bek-unlock boot [--settled-after FILE]\n"
 	"       bek-unlock inspect DEVICE [--header FILE] [--cmdline TEXT]\n"
 	"       bek-unlock enroll DEVICE --key-file NAME [--keyslot N] [--label LABEL]\n"
 	BEK_RECOVER_SYNOPSIS
 	"       bek-unlock --help | --version\n"
 	"\n"
 	"  boot     run in the initramfs: wait for the BEK disk, unlock the volumes named by\n"
-	"           rd.luks.uuid=/rd.luks.name= (or every LUKS2 volume with a bek token)\n"
+	"           rd.luks.uuid=/rd.luks.name= (or every LUKS2 volume with a bek token);\n"
+	"           --settled-after: started before udev's coldplug, which the initramfs\n"
+	"           says by creating FILE (an absolute path)\n"
 	"  inspect  print what boot would do for DEVICE (a block device or an image file,\n"
 	"           its LUKS header detached in FILE), with this system's kernel command\n"
 	"           line or TEXT\n"
@@ -168,7 +171,7 @@ static int enroll(int argc, char **argv)
 	return BEK_EXIT_OK;
 }
 
-static int boot(void)
+static int boot(const char *settled_after)
 {
 	struct bek_config cfg;
 	bek_timing_start();
@@ -180,6 +183,7 @@ static int boot(void)
 	int r = bek_config_load(&cfg, NULL);
 	if (r < 0)
 		return bek_log_errno(LOG_ERR, r, "Failed to read the kernel command line: %m"), BEK_EXIT_ERROR;
+	cfg.settled_after = settled_after;
 	size_t n = bek_crypttab_load(BEK_CRYPTTAB, entries, BEK_MAX_TARGETS + 1);
 	return bek_boot(&cfg, entries, n);
 }
@@ -188,7 +192,14 @@ int main(int argc, char **argv)
 {
 	const char *cmd = argc > 1 ? argv[1] : "";
 	if (strcmp(cmd, "boot") == 0 && argc == 2)
-		return boot();
+		return boot(NULL);
+	if (strcmp(cmd, "boot") == 0 && argc == 4 && strcmp(argv[2], "--settled-after") == 0) {
+		size_t len = strlen(argv[3]);
+		if (argv[3][0] != '/' || len < 2 || len >= PATH_MAX || argv[3][len - 1] == '/')
+			return bek_log(LOG_ERR, "Refusing --settled-after \"%s\": expected the absolute path of a file",
+				       argv[3]), BEK_EXIT_ERROR;
+		return boot(argv[3]);
+	}
 	if (strcmp(cmd, "inspect") == 0)
 		return inspect(argc - 1, argv + 1);
 	if (strcmp(cmd, "enroll") == 0)

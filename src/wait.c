@@ -4,7 +4,9 @@
 #include <libudev.h>
 #include <poll.h>
 #include <stdlib.h>
+#include <limits.h>
 #include <string.h>
+#include <sys/inotify.h>
 #include <unistd.h>
 
 #include "deadline.h"
@@ -137,8 +139,40 @@ static void drain(struct udev_monitor *mon, bool kernel, struct unseen *u, const
 	}
 }
 
+/* The marker of --settled-after: an inotify watch on its directory wakes the loop when it
+ * is created. Returns the inotify fd, or -1 when there is no marker to wait for or the
+ * directory cannot be watched (then the marker is looked for every MARKER_POLL_MS). */
+#define MARKER_POLL_MS 200
+static int watch_marker(const char *marker)
+{
+	char dir[PATH_MAX];
+	const char *slash = marker ? strrchr(marker, '/') : NULL;
+	if (!slash || (size_t)(slash - marker) >= sizeof(dir))
+		return -1;
+	memcpy(dir, marker, (size_t)(slash - marker));
+	dir[slash - marker] = '\0';
+	int fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+	if (fd >= 0 && inotify_add_watch(fd, dir[0] ? dir : "/", IN_CREATE | IN_MOVED_TO | IN_ATTRIB) < 0) {
+		bek_log_errno(LOG_WARNING, -errno, "Failed to watch %s for the coldplug marker, looking for it "
+			      "every %d ms instead: %m", dir[0] ? dir : "/", MARKER_POLL_MS);
+		close(fd);
+		fd = -1;
+	}
+	return fd;
+}
+
+static bool marker_seen(const char *marker, int ifd)
+{
+	if (ifd >= 0) {
+		char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
+		while (read(ifd, buf, sizeof(buf)) > 0)
+			;
+	}
+	return access(marker, F_OK) == 0;
+}
+
 static int run(struct udev *udev, struct udev_monitor *mon, struct udev_monitor *kmon, unsigned timeout_ms,
-	       const struct bek_wait_ops *ops, void *ud)
+	       const char *settled_after, const struct bek_wait_ops *ops, void *ud)
 {
 	struct udev_queue *queue = udev_queue_new(udev);
 	int timer = bek_timerfd(timeout_ms);
@@ -149,22 +183,27 @@ static int run(struct udev *udev, struct udev_monitor *mon, struct udev_monitor 
 	/* The queue's inotify fd wakes us when udev's queue drains; without it we
 	 * still notice settling whenever a device event arrives. */
 	int qfd = udev_queue_get_fd(queue);
-	struct pollfd fds[4] = {
+	int ifd = settled_after ? watch_marker(settled_after) : -1;
+	bool triggered = !settled_after || marker_seen(settled_after, ifd);
+	struct pollfd fds[5] = {
 		{ .fd = udev_monitor_get_fd(mon), .events = POLLIN },
 		{ .fd = timer, .events = POLLIN },
 		{ .fd = kmon ? udev_monitor_get_fd(kmon) : -1, .events = POLLIN },
 		{ .fd = qfd, .events = POLLIN },
+		{ .fd = triggered ? -1 : ifd, .events = POLLIN },
 	};
 	struct unseen u = { 0 };
 	r = enumerate(udev, ops, ud);
-	while (r >= 0 && !ops->done(ud, udev_queue_get_queue_is_empty(queue) && (u.n == 0 || u.overflow))) {
+	while (r >= 0 && !ops->done(ud, triggered && udev_queue_get_queue_is_empty(queue) &&
+					 (u.n == 0 || u.overflow))) {
 		if (ops->rescan && ops->rescan(ud)) {
 			r = enumerate(udev, ops, ud);
 			continue;
 		}
 		bek_activity_idle();
 		uint64_t t = bek_clock_us();
-		int n = poll(fds, 4, -1);    /* a negative fd is ignored */
+		/* A negative fd is ignored. */
+		int n = poll(fds, 5, triggered || ifd >= 0 ? -1 : MARKER_POLL_MS);
 		bek_timing_add(BEK_T_UDEV_WAIT, t);
 		if (n < 0) {
 			r = errno == EINTR ? 0 : -errno;
@@ -174,6 +213,10 @@ static int run(struct udev *udev, struct udev_monitor *mon, struct udev_monitor 
 			r = -ETIMEDOUT;
 			break;
 		}
+		if (!triggered && (fds[4].revents || ifd < 0) && marker_seen(settled_after, ifd)) {
+			triggered = true;
+			fds[4].fd = -1;
+		}
 		if (fds[3].revents)
 			udev_queue_flush(queue);
 		if (fds[2].revents)
@@ -182,6 +225,8 @@ static int run(struct udev *udev, struct udev_monitor *mon, struct udev_monitor 
 			drain(mon, false, &u, ops, ud);
 	}
 	free(u.v);
+	if (ifd >= 0)
+		close(ifd);
 out:
 	if (timer >= 0)
 		close(timer);
@@ -189,7 +234,7 @@ out:
 	return r;
 }
 
-int bek_wait_run(unsigned timeout_ms, const struct bek_wait_ops *ops, void *ud)
+int bek_wait_run(unsigned timeout_ms, const char *settled_after, const struct bek_wait_ops *ops, void *ud)
 {
 	struct udev *udev = udev_new();
 	struct udev_monitor *mon = udev ? udev_monitor_new_from_netlink(udev, "udev") : NULL;
@@ -212,7 +257,7 @@ int bek_wait_run(unsigned timeout_ms, const struct bek_wait_ops *ops, void *ud)
 	}
 	if (kmon)
 		(void)udev_monitor_set_receive_buffer_size(kmon, MONITOR_BUFFER);
-	r = run(udev, mon, kmon, timeout_ms, ops, ud);
+	r = run(udev, mon, kmon, timeout_ms, settled_after, ops, ud);
 out:
 	if (r < 0 && r != -ETIMEDOUT)
 		bek_log_errno(LOG_ERR, r, "Failed to watch block devices through udev: %m");

@@ -24,7 +24,10 @@ struct bek_wait_ops {
 };
 
 /* Returns 0 when done() said so, -ETIMEDOUT at the deadline, or a negative errno
- * when udev cannot be watched. */
-int bek_wait_run(unsigned timeout_ms, const struct bek_wait_ops *ops, void *ud);
+ * when udev cannot be watched. settled_after: NULL, or an absolute path that the
+ * glue creates once udev's coldplug has been triggered: until it exists, an empty udev
+ * queue does not mean settled (bek-unlock started before the trigger, to see the disks
+ * as the kernel announces them). */
+int bek_wait_run(unsigned timeout_ms, const char *settled_after, const struct bek_wait_ops *ops, void *ud);
 
 #endif

@@ -6,7 +6,7 @@
 # for the ADE volumes left closed, and removes itself.
 # shellcheck disable=SC1091,SC2154   # the lib is in the image; $job is the loop's
 type bek_unlock_running > /dev/null 2>&1 || . /lib/bek-unlock-lib.sh
-if bek_unlock_pending; then
+if bek_unlock_running; then
     # shellcheck disable=SC2034   # the initqueue loop's counter (99base/init.sh)
     main_loop=0
 else

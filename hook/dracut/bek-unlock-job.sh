@@ -1,7 +1,8 @@
 #!/bin/sh
 # initqueue job (bek-unlock, dracut without systemd), sourced once by the initqueue loop,
-# in its first pass, before the settled jobs: starts bek-unlock in the background.
-# shellcheck disable=SC1091,SC2154   # the lib is in the image; $job is the loop's
+# in its first pass: udev's coldplug has been triggered (and has settled once). Tells
+# bek-unlock, started at pre-trigger (bek-unlock-start.sh), that an empty udev queue now
+# means settled.
+# shellcheck disable=SC2154   # $job is the loop's
 [ -e "$job" ] && rm -f -- "$job"
-type bek_unlock_start > /dev/null 2>&1 || . /lib/bek-unlock-lib.sh
-bek_unlock_start
+[ -d /run/bek-unlock ] && : > /run/bek-unlock/triggered

@@ -2,9 +2,9 @@
 # shellcheck disable=SC3043   # local: dash, bash and busybox sh have it, as dracut assumes
 # bek-unlock in a dracut initramfs without systemd: the state shared by its hooks.
 # Sourced by the hooks (in the initqueue loop's own shell, or in a subshell) and by the
-# cryptroot-ask wrapper. bek-unlock runs in the background, started by the first pass of
-# the initqueue loop; these files say where it is:
-#   /run/bek-unlock/pending  written by the pre-trigger hook: bek-unlock is to be started
+# cryptroot-ask wrapper. bek-unlock runs in the background, started by the pre-trigger
+# hook; these files say where it is:
+#   /run/bek-unlock/triggered  written by the initqueue's first pass: coldplug triggered
 #   /run/bek-unlock/until    uptime (s) by which it has ended whatever happens: its own
 #                            hard deadline (rd.bek.timeout + 5 s) plus a margin
 #   /run/bek-unlock/pid      the shell that waits for it and writes
@@ -28,13 +28,8 @@ bek_unlock_running() {
     return 0
 }
 
-# True while bek-unlock is still to be started, or running.
-bek_unlock_pending() {
-    [ -e "$BEK_RUN/pending" ] || bek_unlock_running
-}
-
 # Starts "bek-unlock boot" detached, stdio on /dev/null (it logs to /dev/kmsg itself), and
-# returns at once. Called by the initqueue job, in the loop's shell (getarg is there).
+# returns at once. Called by the pre-trigger hook, in init's shell (getarg is there).
 bek_unlock_start() {
     local t now
     t=$(getarg rd.bek.timeout)
@@ -48,13 +43,12 @@ bek_unlock_start() {
     mkdir -p "$BEK_RUN"
     # bek-unlock stops itself at rd.bek.timeout + 5 s; 20 s more for starting under load.
     echo $((${now%%.*} + t + 25)) > "$BEK_RUN/until"
-    rm -f "$BEK_RUN/pending"
     echo "<30>dracut: Starting bek-unlock in the background (rd.bek.timeout=$t s)" > /dev/kmsg
     if command -v setsid > /dev/null; then
-        setsid /bin/sh -c '/usr/sbin/bek-unlock boot; echo $? > /run/bek-unlock/rc' \
+        setsid /bin/sh -c '/usr/sbin/bek-unlock boot --settled-after /run/bek-unlock/triggered; echo $? > /run/bek-unlock/rc' \
             < /dev/null > /dev/null 2>&1 &
     else
-        /bin/sh -c '/usr/sbin/bek-unlock boot; echo $? > /run/bek-unlock/rc' \
+        /bin/sh -c '/usr/sbin/bek-unlock boot --settled-after /run/bek-unlock/triggered; echo $? > /run/bek-unlock/rc' \
             < /dev/null > /dev/null 2>&1 &
     fi
     echo $! > "$BEK_RUN/pid"
