@@ -60,5 +60,21 @@ $(STATIC_DIR)/obj/%.o: src/%.c $(wildcard src/*.h) | $(STATIC_STAMP)
 # After --gc-sections they are reached only from systemd's log_unsafe_transition() (an error
 # message of chase_symlinks(CHASE_SAFE)) and libgpg-error's config-file "~user" expansion:
 # bek-unlock calls neither, and NSS would at worst return "not found" there.
+# The link map (-Map) is what `make size` reads: the bytes each library adds.
 $(STATIC_BIN): $(STATIC_OBJ) $(STATIC_STAMP)
-	$(CC) $(CFLAGS) $(HARDEN_LDFLAGS) $(LDFLAGS) -o $@ $(STATIC_OBJ) $(STATIC_LIBS)
+	$(CC) $(CFLAGS) $(HARDEN_LDFLAGS) $(LDFLAGS) -o $@ $(STATIC_OBJ) $(STATIC_LIBS) -Wl,-Map=$@.map
+
+# make size: per library, the bytes it adds to the static binary (tools/sizemap.py on the link
+# map), then the stripped size against its budget (tests/size.sh, also run by tests/run.sh).
+.PHONY: size
+size: $(STATIC_BIN)
+	@python3 tools/sizemap.py $(STATIC_BIN).map
+	@tests/size.sh $(STATIC_BIN)
+
+# Host timings of the key derivations, against the same static libraries (tools/kdfbench.c).
+KDFBENCH := $(STATIC_DIR)/kdfbench
+.PHONY: kdfbench
+kdfbench: $(KDFBENCH)
+$(KDFBENCH): tools/kdfbench.c $(STATIC_DIR)/obj/seed.o $(STATIC_STAMP)
+	$(CC) $(STATIC_CFLAGS) $(CPPFLAGS) $(WARN) $(CFLAGS) $(HARDEN_CFLAGS) $(HARDEN_LDFLAGS) $(LDFLAGS) \
+		-o $@ $< $(STATIC_DIR)/obj/seed.o $(STATIC_LIBS)
