@@ -2,7 +2,8 @@
 #
 # Debian 12 ships static archives for libblkid, libuuid, json-c, libgcrypt, libgpg-error and
 # libargon2, not for libcryptsetup, libdevmapper and libudev: tools/static-deps.sh builds
-# those three from Debian's own source packages into $(STATIC_PREFIX) (first run about 3 min
+# those three from Debian's own source packages into $(STATIC_PREFIX), and libgcrypt too,
+# with only the algorithms LUKS needs and gc-friendly sections (issue 14) (first run about 3 min
 # of wall time on 2 idle cores, ~170-220 s of CPU; then about 2 s; the Debian source versions
 # used are in $(STATIC_DIR)/VERSIONS).
 #
@@ -38,7 +39,7 @@ STATIC_LIBS := -static-pie -Wl,--gc-sections -Wl,--wrap=json_c_get_random_seed \
 	$(STATIC_PREFIX)/lib/libcryptsetup.a \
 	$(STATIC_PREFIX)/lib/libdevmapper.a \
 	$(STATIC_PREFIX)/lib/libudev.a \
-	-lblkid -luuid -ljson-c -lgcrypt -lgpg-error -largon2 -lm
+	-lblkid -luuid -ljson-c $(STATIC_PREFIX)/lib/libgcrypt.a -lgpg-error -largon2 -lm
 
 STATIC_OBJ := $(SRC:src/%.c=$(STATIC_DIR)/obj/%.o) $(STATIC_DIR)/obj/seed.o
 

@@ -7,9 +7,15 @@
 #   libdevmapper.a   from Debian's lvm2 source      (udev sync on, against that libudev.a;
 #                    one patch: tools/patches/)
 #   libcryptsetup.a  from Debian's cryptsetup source (gcrypt backend, blkid on, no tools)
+#   libgcrypt.a      from Debian's libgcrypt20 source, with only the algorithms
+#                    libcryptsetup can use to open a LUKS volume (see GCRYPT_OPTS)
 # and installs them with headers and .pc files into BUILD_DIR/prefix. The other static
-# archives (libblkid, libuuid, json-c, libgcrypt, libgpg-error, libargon2) come from
-# Debian's -dev packages, which this script installs when missing.
+# archives (libblkid, libuuid, json-c, libgpg-error, libargon2) come from Debian's -dev
+# packages, which this script installs when missing.
+#
+# What we build is compiled with -ffunction-sections -fdata-sections (LIB_CFLAGS): the
+# static link's --gc-sections then drops every function bek-unlock does not reach, instead
+# of keeping whole objects (issue 14: the binary's size).
 #
 # Sources are Debian's own source packages (with Debian's patches applied), fetched with
 # `apt-get source` through a deb-src list derived at run time from the host's own apt
@@ -157,7 +163,9 @@ extract() {
 
 # Stamps: BUILD_DIR/.stamp-STEP holds the version and options it was built with, and
 # RECIPE, to be increased when a build step changes in a way its options do not show.
-RECIPE=2
+RECIPE=3
+# Compiler flags of the libraries built here (libgcrypt adds Debian's own hardening flags).
+LIB_CFLAGS="-O2 -ffunction-sections -fdata-sections"
 stamp_ok() { [ -f "$BUILD_DIR/.stamp-$1" ] && [ "$(cat "$BUILD_DIR/.stamp-$1")" = "$2" ]; }
 stamp_set() { printf '%s\n' "$2" >"$BUILD_DIR/.stamp-$1"; }
 
@@ -283,11 +291,11 @@ DM_OPTS="--enable-static_link --enable-udev_sync --disable-udev_rules --disable-
  --disable-systemd-journal --disable-app-machineid
  --with-device-uid=0 --with-device-gid=6 --with-device-mode=0660 --with-udev-prefix=/
  --with-default-pid-dir=/run --with-default-run-dir=/run/lvm --with-default-locking-dir=/run/lock/lvm
- --with-thin=none --with-cache=none CFLAGS=-O2"
+ --with-thin=none --with-cache=none"
 # Our one change to Debian's source: the udev cookie from getrandom(GRND_INSECURE), so that
 # an activation never waits for the kernel's RNG (the patch says why).
 DM_PATCH=$PATCHES/lvm2-libdm-cookie-getrandom.patch
-DM_STAMP="recipe $RECIPE | lvm2 $LVM2_VER | $DM_OPTS | $(sha256sum <"$DM_PATCH" | cut -c1-16)"
+DM_STAMP="recipe $RECIPE | lvm2 $LVM2_VER | $DM_OPTS | CFLAGS=$LIB_CFLAGS | $(sha256sum <"$DM_PATCH" | cut -c1-16)"
 if ! stamp_ok dm "$DM_STAMP" || [ ! -f "$PREFIX/lib/libdevmapper.a" ]; then
 	step_start
 	rm -f "$BUILD_DIR/.stamp-cryptsetup"
@@ -297,7 +305,7 @@ if ! stamp_ok dm "$DM_STAMP" || [ ! -f "$PREFIX/lib/libdevmapper.a" ]; then
 	extract lvm2 "$S"
 	run lvm2 patch -d "$S" -p1 -i "$DM_PATCH"
 	# shellcheck disable=SC2086
-	(cd "$S" && run lvm2 ./configure --prefix="$PREFIX" --libdir="$PREFIX/lib" $DM_OPTS LDFLAGS="-L$PREFIX/lib" \
+	(cd "$S" && run lvm2 ./configure --prefix="$PREFIX" --libdir="$PREFIX/lib" $DM_OPTS CFLAGS="$LIB_CFLAGS" LDFLAGS="-L$PREFIX/lib" \
 		PKG_CONFIG="pkg-config --static")
 	# Only the static library (not libdevmapper.so, not dmsetup).
 	run lvm2 make -C "$S/libdm" -j "$JOBS" ioctl/libdevmapper.a
@@ -313,8 +321,8 @@ CS_OPTS="--enable-static --disable-shared --with-crypto_backend=gcrypt --enable-
  --enable-blkid --enable-udev --disable-cryptsetup --disable-veritysetup --disable-integritysetup
  --disable-ssh-token --disable-external-tokens --disable-nls
  --disable-selinux --disable-asciidoc --disable-fips --disable-static-cryptsetup
- --with-default-luks-format=LUKS2 --disable-dependency-tracking CFLAGS=-O2"
-CS_STAMP="recipe $RECIPE | cryptsetup $CRYPTSETUP_VER | $CS_OPTS"
+ --with-default-luks-format=LUKS2 --disable-dependency-tracking"
+CS_STAMP="recipe $RECIPE | cryptsetup $CRYPTSETUP_VER | $CS_OPTS | CFLAGS=$LIB_CFLAGS"
 if ! stamp_ok cryptsetup "$CS_STAMP" || [ ! -f "$PREFIX/lib/libcryptsetup.a" ]; then
 	step_start
 	: >"$LOGDIR/cryptsetup.log"
@@ -326,7 +334,7 @@ if ! stamp_ok cryptsetup "$CS_STAMP" || [ ! -f "$PREFIX/lib/libcryptsetup.a" ]; 
 	# pkg-config --static so that configure's link checks see libdevmapper's private libs.
 	# shellcheck disable=SC2086
 	(cd "$S" && run cryptsetup ./configure --prefix="$PREFIX" --libdir="$PREFIX/lib" \
-		--with-tmpfilesdir="$PREFIX/lib/tmpfiles.d" $CS_OPTS \
+		--with-tmpfilesdir="$PREFIX/lib/tmpfiles.d" $CS_OPTS CFLAGS="$LIB_CFLAGS" \
 		PKG_CONFIG="pkg-config --static")
 	run cryptsetup make -C "$S" -j "$JOBS" libcryptsetup.la
 	run cryptsetup make -C "$S" install-libLTLIBRARIES install-includeHEADERS install-pkgconfigDATA
@@ -335,13 +343,63 @@ if ! stamp_ok cryptsetup "$CS_STAMP" || [ ! -f "$PREFIX/lib/libcryptsetup.a" ]; 
 	step_end libcryptsetup.a
 fi
 
+# ---------------------------------------------------------------- libgcrypt.a
+fetch libgcrypt20
+GCRYPT_VER=$(dsc_version "$DSC")
+# libcryptsetup's headers come from Debian's libgcrypt20-dev: the same upstream version.
+GCRYPT_DEV_VER=$(dpkg-query -W -f='${Version}' libgcrypt20-dev)
+[ "${GCRYPT_VER%%-*}" = "${GCRYPT_DEV_VER%%-*}" ] \
+	|| die "libgcrypt20 source $GCRYPT_VER and libgcrypt20-dev $GCRYPT_DEV_VER differ in upstream version"
+# Debian's configure options (debian/rules), then only the algorithms that opening a LUKS1 or
+# LUKS2 volume through libcryptsetup's gcrypt backend can use (crypto_gcrypt.c):
+#  - ciphers: aes, keyslot decryption in user space (xts, cbc, ecb for ESSIV/EBOIV) with
+#    AES-NI/VAES; a keyslot with another cipher (serpent, twofish, ...) is decrypted by the
+#    kernel (AF_ALG, algif_skcipher, which the initramfs preloads; LUKS1 falls back to a
+#    temporary dm-crypt mapping), as a cipher gcrypt lacks always was. chacha20: 1.10.1's
+#    cipher-poly1305.c references it whatever the selection (an undefined reference without).
+#  - digests: every hash a LUKS1/LUKS2 keyslot (PBKDF2), digest, or LUKS2 header checksum
+#    can realistically name: sha1, sha224/256, sha384/512, ripemd160, whirlpool, sha3-*,
+#    blake2b/2s-*, sm3, stribog256/512, md5. Left out: crc, md4, tiger, gostr3411-94
+#    (libcryptsetup then reports the hash as not supported).
+#  - kdfs: pbkdf2 (gcry_kdf_derive); Argon2 comes from libargon2.
+#  - public-key: configure has no "none" (an empty list means all): dsa, the smallest; no
+#    LUKS code calls any.
+#  - no jitter-entropy collector (libcryptsetup reads /dev/urandom itself; gcrypt's RNG is
+#    not used to open a volume).
+# Debian's hardening flags (dpkg-buildflags: stack protector, _FORTIFY_SOURCE) as its own
+# libgcrypt20 package, plus function/data sections; asm and CPU dispatch as Debian's.
+GCRYPT_OPTS="--enable-static --disable-shared --enable-noexecstack --enable-ld-version-script
+ --disable-doc --enable-ciphers=aes,chacha20 --enable-pubkey-ciphers=dsa
+ --enable-digests=sha1,sha256,sha512,rmd160,sha3,whirlpool,stribog,blake2,sm3,md5
+ --enable-kdfs=pkdf2 --disable-jent-support"
+GCRYPT_CFLAGS="$(dpkg-buildflags --get CFLAGS | sed 's/ *-ffile-prefix-map=[^ ]*//') -ffunction-sections -fdata-sections"
+GCRYPT_CPPFLAGS=$(dpkg-buildflags --get CPPFLAGS)
+GCRYPT_STAMP="recipe $RECIPE | libgcrypt20 $GCRYPT_VER | $GCRYPT_OPTS | CFLAGS=$GCRYPT_CFLAGS | CPPFLAGS=$GCRYPT_CPPFLAGS"
+if ! stamp_ok gcrypt "$GCRYPT_STAMP" || [ ! -f "$PREFIX/lib/libgcrypt.a" ]; then
+	step_start
+	: >"$LOGDIR/libgcrypt.log"
+	say "building libgcrypt.a from libgcrypt20 $GCRYPT_VER"
+	S=$SRC/libgcrypt20
+	extract libgcrypt20 "$S"
+	# shellcheck disable=SC2086
+	(cd "$S" && run libgcrypt ./configure --prefix="$PREFIX" --libdir="$PREFIX/lib" $GCRYPT_OPTS \
+		CFLAGS="$GCRYPT_CFLAGS" CPPFLAGS="$GCRYPT_CPPFLAGS")
+	# Only the library (no tests, no documentation).
+	for d in compat mpi cipher random; do run libgcrypt make -C "$S/$d" -j "$JOBS"; done
+	run libgcrypt make -C "$S/src" -j "$JOBS" libgcrypt.la
+	install -D -m 0644 "$S/src/.libs/libgcrypt.a" "$PREFIX/lib/libgcrypt.a"
+	stamp_set gcrypt "$GCRYPT_STAMP"
+	step_end libgcrypt.a
+fi
+
 # ---------------------------------------------------------------- versions
 {
 	echo "cryptsetup $CRYPTSETUP_VER"
 	echo "lvm2 $LVM2_VER + tools/patches/lvm2-libdm-cookie-getrandom.patch"
 	echo "systemd $SYSTEMD_VER"
+	echo "libgcrypt20 $GCRYPT_VER (algorithm selection: tools/static-deps.sh)"
 	echo "# static archives from Debian binary packages:"
-	for p in libblkid-dev uuid-dev libjson-c-dev libgcrypt20-dev libgpg-error-dev libargon2-dev; do
+	for p in libblkid-dev uuid-dev libjson-c-dev libgpg-error-dev libargon2-dev; do
 		echo "# $p $(dpkg-query -W -f='${Version}' "$p")"
 	done
 } >"$BUILD_DIR/VERSIONS.tmp"
