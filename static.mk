@@ -21,8 +21,11 @@ STATIC_BIN    := $(STATIC_DIR)/bek-unlock
 STATIC_JOBS   ?= 2
 
 # The prefix's headers (libcryptsetup.h, libudev.h, libdevmapper.h) before the system's;
-# <json-c/json.h> and <blkid/blkid.h> come from /usr/include.
-STATIC_CFLAGS := -I$(STATIC_PREFIX)/include
+# <json-c/json.h> and <blkid/blkid.h> come from /usr/include. Our objects as the libraries
+# static-deps.sh builds: sections --gc-sections can drop, no .eh_frame (see LIB_CFLAGS there).
+# (Not -Os: it would save ~10 KB, and makes gcc warn, -Wformat-truncation, about the
+# deliberately truncated failure reasons of why.h.)
+STATIC_CFLAGS := -I$(STATIC_PREFIX)/include -ffunction-sections -fdata-sections -fno-asynchronous-unwind-tables
 
 # Link order: each archive before the ones it needs.
 #   libcryptsetup -> devmapper, json-c, gcrypt, argon2, blkid, uuid
@@ -32,14 +35,17 @@ STATIC_CFLAGS := -I$(STATIC_PREFIX)/include
 # -lm is (nearbyint in libdevmapper). --gc-sections drops unused code (4.3 -> 3.6 MB stripped).
 # --wrap: json-c's hash seed comes from src/seed.c, which never waits for the kernel's RNG.
 # -static-pie: a static executable loaded at a random address, which relocates itself
-# (glibc's _dl_relocate_static_pie). Every archive must be position-independent: Debian's
+# (glibc's _dl_relocate_static_pie). -z pack-relative-relocs: its relative relocations as
+# DT_RELR (a bitmap, ~1 KB) instead of 24-byte RELA entries (~100 KB); glibc 2.36's
+# self-relocation applies them before anything runs, then RELRO makes them read-only. Every archive must be position-independent: Debian's
 # gcc compiles -fPIE by default (the ones static-deps.sh builds and Debian's own .a), and
 # a non-PIC object would fail the link (R_X86_64_32 against a symbol), not the binary.
-STATIC_LIBS := -static-pie -Wl,--gc-sections -Wl,--wrap=json_c_get_random_seed \
+STATIC_LIBS := -static-pie -Wl,-z,pack-relative-relocs -Wl,--gc-sections -Wl,--wrap=json_c_get_random_seed \
 	$(STATIC_PREFIX)/lib/libcryptsetup.a \
 	$(STATIC_PREFIX)/lib/libdevmapper.a \
 	$(STATIC_PREFIX)/lib/libudev.a \
-	-lblkid -luuid -ljson-c $(STATIC_PREFIX)/lib/libgcrypt.a -lgpg-error -largon2 -lm
+	$(STATIC_PREFIX)/lib/libblkid.a $(STATIC_PREFIX)/lib/libuuid.a -ljson-c \
+	$(STATIC_PREFIX)/lib/libgcrypt.a $(STATIC_PREFIX)/lib/libgpg-error.a -largon2 -lm
 
 STATIC_OBJ := $(SRC:src/%.c=$(STATIC_DIR)/obj/%.o) $(STATIC_DIR)/obj/seed.o
 
@@ -51,7 +57,7 @@ $(STATIC_STAMP): tools/static-deps.sh $(wildcard tools/patches/*.patch)
 	JOBS=$(STATIC_JOBS) tools/static-deps.sh $(STATIC_DIR)
 	touch $@
 
-$(STATIC_DIR)/obj/%.o: src/%.c $(wildcard src/*.h) | $(STATIC_STAMP)
+$(STATIC_DIR)/obj/%.o: src/%.c $(wildcard src/*.h) static.mk | $(STATIC_STAMP)
 	@mkdir -p $(@D)
 	$(CC) $(STATIC_CFLAGS) $(CPPFLAGS) $(WARN) $(CFLAGS) $(HARDEN_CFLAGS) -c -o $@ $<
 
