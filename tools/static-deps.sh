@@ -6,7 +6,8 @@
 #   libudev.a        from Debian's systemd source   (meson -Dstatic-libudev=true)
 #   libdevmapper.a   from Debian's lvm2 source      (udev sync on, against that libudev.a;
 #                    one patch: tools/patches/)
-#   libcryptsetup.a  from Debian's cryptsetup source (gcrypt backend, blkid on, no tools)
+#   libcryptsetup.a  from Debian's cryptsetup source (gcrypt backend, blkid on, no tools;
+#                    LUKS only: one patch, tools/patches/)
 #   libgcrypt.a      from Debian's libgcrypt20 source, with only the algorithms
 #                    libcryptsetup can use to open a LUKS volume (see GCRYPT_OPTS)
 #   libgpg-error.a   from Debian's libgpg-error source
@@ -334,13 +335,18 @@ CS_OPTS="--enable-static --disable-shared --with-crypto_backend=gcrypt --enable-
  --disable-ssh-token --disable-external-tokens --disable-nls
  --disable-selinux --disable-asciidoc --disable-fips --disable-static-cryptsetup
  --with-default-luks-format=LUKS2 --disable-dependency-tracking"
-CS_STAMP="recipe $RECIPE | cryptsetup $CRYPTSETUP_VER | $CS_OPTS | CFLAGS=$LIB_CFLAGS $SIZE_CFLAGS"
+# One change to Debian's source: LUKS only (FileVault2, BITLK and TCRYPT headers are not
+# read; bek-unlock never asks for them), which keeps glibc's regex engine out (the patch
+# says why).
+CS_PATCH=$PATCHES/cryptsetup-luks-only.patch
+CS_STAMP="recipe $RECIPE | cryptsetup $CRYPTSETUP_VER | $CS_OPTS | CFLAGS=$LIB_CFLAGS $SIZE_CFLAGS | $(sha256sum <"$CS_PATCH" | cut -c1-16)"
 if ! stamp_ok cryptsetup "$CS_STAMP" || [ ! -f "$PREFIX/lib/libcryptsetup.a" ]; then
 	step_start
 	: >"$LOGDIR/cryptsetup.log"
 	say "building libcryptsetup.a from cryptsetup $CRYPTSETUP_VER"
 	S=$SRC/cryptsetup
 	extract cryptsetup "$S"
+	run cryptsetup patch -d "$S" -p1 -i "$CS_PATCH"
 	[ -x "$S/configure" ] || (cd "$S" && run cryptsetup ./autogen.sh)
 	# tmpfiles/pkgconfig dirs inside the prefix: `make install` must not write into the host.
 	# pkg-config --static so that configure's link checks see libdevmapper's private libs.
@@ -431,24 +437,28 @@ same_upstream "$GCRYPT_VER" libgcrypt20-dev
 #    kernel (AF_ALG, algif_skcipher, which the initramfs preloads; LUKS1 falls back to a
 #    temporary dm-crypt mapping), as a cipher gcrypt lacks always was. 1.10.1 does not link
 #    without chacha20 (cipher-poly1305.c): GCRYPT_PATCH guards that call.
-#  - digests: every hash a LUKS1/LUKS2 keyslot (PBKDF2), digest, or LUKS2 header checksum
-#    can realistically name: sha1, sha224/256, sha384/512, ripemd160, whirlpool, sha3-*,
-#    blake2b/2s-*, sm3, stribog256/512, md5. Left out: crc, md4, tiger, gostr3411-94
-#    (libcryptsetup then reports the hash as not supported).
+#  - digests: the hashes LUKS1/LUKS2 volumes are made with in practice, for a keyslot's
+#    PBKDF2 and anti-forensic splitter, the volume key digest, the LUKS2 header checksum and
+#    ESSIV: sha1, sha224/256, sha384/512 (sha256 and sha512 modules), ripemd160, whirlpool.
+#    Left out for size (README "Binary size": what each would cost): sha3-*, blake2b/2s-*,
+#    sm3, stribog, md5, and crc, md4, tiger, gostr3411-94. A volume that names one fails to
+#    open with libcryptsetup's "hash not supported" error; never a crash.
 #  - kdfs: pbkdf2 (gcry_kdf_derive); Argon2 comes from libargon2.
 #  - public-key: none (no LUKS code calls any). configure takes an empty list for "all":
 #    "," is an empty list after its own splitting at commas.
 #  - no jitter-entropy collector (libcryptsetup reads /dev/urandom itself; gcrypt's RNG is
 #    not used to open a volume).
 #  - no PCLMUL code: it serves GCM/GCM-SIV only (no LUKS keyslot uses them).
+#  - no VAES/AVX2 AES (gcry_cv_gcc_inline_asm_vaes_vpclmul=no): it speeds up bulk AES on
+#    the newest CPUs, while a keyslot is ~256 KB (AES-NI: well under a millisecond).
 # Debian's hardening flags (dpkg-buildflags: stack protector, _FORTIFY_SOURCE) as its own
 # libgcrypt20 package, plus function/data sections; the asm (AES-NI, VAES, SHA-NI, AVX/AVX2,
 # SSSE3) and its CPU dispatch as Debian's.
 GCRYPT_PATCH=$PATCHES/libgcrypt-poly1305-without-chacha20.patch
 GCRYPT_OPTS="--enable-static --disable-shared --enable-noexecstack --enable-ld-version-script
  --disable-doc --enable-ciphers=aes --disable-pclmul-support --enable-pubkey-ciphers=,
- --enable-digests=sha1,sha256,sha512,rmd160,sha3,whirlpool,stribog,blake2,sm3,md5
- --enable-kdfs=pkdf2 --disable-jent-support"
+ --enable-digests=sha1,sha256,sha512,rmd160,whirlpool --enable-kdfs=pkdf2 --disable-jent-support
+ gcry_cv_gcc_inline_asm_vaes_vpclmul=no"
 GCRYPT_STAMP="recipe $RECIPE | libgcrypt20 $GCRYPT_VER | $GCRYPT_OPTS | CFLAGS=$DEB_CFLAGS | CPPFLAGS=$DEB_CPPFLAGS | $(sha256sum <"$GCRYPT_PATCH" | cut -c1-16)"
 if ! stamp_ok gcrypt "$GCRYPT_STAMP" || [ ! -f "$PREFIX/lib/libgcrypt.a" ]; then
 	step_start
@@ -470,7 +480,7 @@ fi
 
 # ---------------------------------------------------------------- versions
 {
-	echo "cryptsetup $CRYPTSETUP_VER"
+	echo "cryptsetup $CRYPTSETUP_VER + tools/patches/cryptsetup-luks-only.patch"
 	echo "lvm2 $LVM2_VER + tools/patches/lvm2-libdm-cookie-getrandom.patch"
 	echo "systemd $SYSTEMD_VER"
 	echo "libgcrypt20 $GCRYPT_VER + tools/patches/libgcrypt-poly1305-without-chacha20.patch (algorithm selection: tools/static-deps.sh)"
