@@ -2,10 +2,11 @@
 #
 # Debian 12 ships static archives for libblkid, libuuid, json-c, libgcrypt, libgpg-error and
 # libargon2, not for libcryptsetup, libdevmapper and libudev: tools/static-deps.sh builds
-# those three from Debian's own source packages into $(STATIC_PREFIX), and libgcrypt too,
-# with only the algorithms LUKS needs and gc-friendly sections (issue 14) (first run about 3 min
-# of wall time on 2 idle cores, ~170-220 s of CPU; then about 2 s; the Debian source versions
-# used are in $(STATIC_DIR)/VERSIONS).
+# those three from Debian's own source packages into $(STATIC_PREFIX), and libgcrypt (only
+# the algorithms LUKS needs), libgpg-error, libblkid and libuuid too, all with sections
+# --gc-sections can drop (issue 14: the binary's size; README "Binary size"). First run
+# about 4 min of wall time on 2 idle cores; then about 2 s; the Debian source versions used
+# are in $(STATIC_DIR)/VERSIONS. json-c and libargon2 are Debian's archives.
 #
 # Uses from the including Makefile (define them before `include static.mk`):
 #   BUILD, SRC, CC, CPPFLAGS, WARN, CFLAGS, HARDEN_CFLAGS, HARDEN_LDFLAGS, LDFLAGS.
@@ -32,12 +33,15 @@ STATIC_CFLAGS := -I$(STATIC_PREFIX)/include -ffunction-sections -fdata-sections 
 #   libdevmapper  -> udev (udev sync), libm
 #   libgcrypt     -> gpg-error
 # glibc 2.36 has pthread, rt and dl inside libc, so -lpthread/-lrt/-ldl are not needed;
-# -lm is (nearbyint in libdevmapper). --gc-sections drops unused code (4.3 -> 3.6 MB stripped).
+# -lm is (nearbyint in libdevmapper). --gc-sections drops unused code (`make size` shows
+# what is left of each library; 4.3 -> 3.6 MB stripped with Debian's own archives, 2.0 MB
+# with the ones static-deps.sh builds now).
 # --wrap: json-c's hash seed comes from src/seed.c, which never waits for the kernel's RNG.
 # -static-pie: a static executable loaded at a random address, which relocates itself
 # (glibc's _dl_relocate_static_pie). -z pack-relative-relocs: its relative relocations as
 # DT_RELR (a bitmap, ~1 KB) instead of 24-byte RELA entries (~100 KB); glibc 2.36's
-# self-relocation applies them before anything runs, then RELRO makes them read-only. Every archive must be position-independent: Debian's
+# self-relocation applies them before anything runs, then RELRO makes them read-only.
+# Every archive must be position-independent: Debian's
 # gcc compiles -fPIE by default (the ones static-deps.sh builds and Debian's own .a), and
 # a non-PIC object would fail the link (R_X86_64_32 against a symbol), not the binary.
 STATIC_LIBS := -static-pie -Wl,-z,pack-relative-relocs -Wl,--gc-sections -Wl,--wrap=json_c_get_random_seed \
@@ -63,10 +67,9 @@ $(STATIC_DIR)/obj/%.o: src/%.c $(wildcard src/*.h) static.mk | $(STATIC_STAMP)
 
 # Expected linker warnings: 'Using getpwnam/getpwuid/getgrnam/getgrgid(_r) in statically
 # linked applications requires at runtime the shared libraries from the glibc version used
-# for linking', from libudev.a (systemd's user-util.c) and libgpg-error.a (sysutils.c).
-# After --gc-sections they are reached only from systemd's log_unsafe_transition() (an error
-# message of chase_symlinks(CHASE_SAFE)) and libgpg-error's config-file "~user" expansion:
-# bek-unlock calls neither, and NSS would at worst return "not found" there.
+# for linking', from libudev.a (systemd's user-util.c). After --gc-sections they are reached
+# only from systemd's log_unsafe_transition() (an error message of chase_symlinks(CHASE_SAFE)):
+# bek-unlock never reaches it, and NSS would at worst return "not found" there.
 # The link map (-Map) is what `make size` reads: the bytes each library adds.
 $(STATIC_BIN): $(STATIC_OBJ) $(STATIC_STAMP)
 	$(CC) $(CFLAGS) $(HARDEN_LDFLAGS) $(LDFLAGS) -o $@ $(STATIC_OBJ) $(STATIC_LIBS) -Wl,-Map=$@.map

@@ -483,9 +483,11 @@ fi
 	echo "cryptsetup $CRYPTSETUP_VER + tools/patches/cryptsetup-luks-only.patch"
 	echo "lvm2 $LVM2_VER + tools/patches/lvm2-libdm-cookie-getrandom.patch"
 	echo "systemd $SYSTEMD_VER"
-	echo "libgcrypt20 $GCRYPT_VER + tools/patches/libgcrypt-poly1305-without-chacha20.patch (algorithm selection: tools/static-deps.sh)"
+	echo "libgcrypt20 $GCRYPT_VER + tools/patches/libgcrypt-poly1305-without-chacha20.patch (LUKS algorithms only)"
+	echo "libgpg-error $GPGERR_VER"
+	echo "util-linux $UL_VER (libblkid, libuuid)"
 	echo "# static archives from Debian binary packages:"
-	for p in libblkid-dev uuid-dev libjson-c-dev libgpg-error-dev libargon2-dev; do
+	for p in libjson-c-dev libargon2-dev; do
 		echo "# $p $(dpkg-query -W -f='${Version}' "$p")"
 	done
 } >"$BUILD_DIR/VERSIONS.tmp"
