@@ -365,7 +365,10 @@ fi
 # Libraries Debian ships as static archives too, rebuilt from their Debian source with
 # Debian's own compiler flags (dpkg-buildflags: -O2, stack protector, _FORTIFY_SOURCE, as
 # their packages) plus LIB_CFLAGS' sections: Debian's archives have one section per object,
-# which --gc-sections cannot split.
+# which --gc-sections cannot split. Configured with Debian's paths (DEB_DIRS: a path compiled
+# in, e.g. libuuid's uuidd socket under runstatedir, is the one Debian's library has); only
+# the archive is installed, into the prefix.
+DEB_DIRS="--prefix=/usr --sysconfdir=/etc --localstatedir=/var"
 DEB_CFLAGS="$(dpkg-buildflags --get CFLAGS | sed 's/ *-ffile-prefix-map=[^ ]*//') ${LIB_CFLAGS#-O2 }"
 DEB_CPPFLAGS=$(dpkg-buildflags --get CPPFLAGS)
 # same_upstream SRC_VERSION DEV_PACKAGE: the headers we compile against (DEV_PACKAGE) are of
@@ -383,7 +386,7 @@ same_upstream "$GPGERR_VER" libgpg-error-dev
 # debian/rules' options, only the library.
 GPGERR_OPTS="--enable-static --disable-shared --disable-rpath --disable-doc --disable-tests
  --disable-languages --disable-nls"
-GPGERR_STAMP="recipe $RECIPE | libgpg-error $GPGERR_VER | $GPGERR_OPTS | CFLAGS=$DEB_CFLAGS $SIZE_CFLAGS | CPPFLAGS=$DEB_CPPFLAGS"
+GPGERR_STAMP="recipe $RECIPE | libgpg-error $GPGERR_VER | $DEB_DIRS $GPGERR_OPTS | CFLAGS=$DEB_CFLAGS $SIZE_CFLAGS | CPPFLAGS=$DEB_CPPFLAGS"
 if ! stamp_ok gpgerror "$GPGERR_STAMP" || [ ! -f "$PREFIX/lib/libgpg-error.a" ]; then
 	step_start
 	: >"$LOGDIR/libgpg-error.log"
@@ -391,7 +394,7 @@ if ! stamp_ok gpgerror "$GPGERR_STAMP" || [ ! -f "$PREFIX/lib/libgpg-error.a" ];
 	S=$SRC/libgpg-error
 	extract libgpg-error "$S"
 	# shellcheck disable=SC2086
-	(cd "$S" && run libgpg-error ./configure --prefix="$PREFIX" --libdir="$PREFIX/lib" $GPGERR_OPTS \
+	(cd "$S" && run libgpg-error ./configure $DEB_DIRS $GPGERR_OPTS \
 		CFLAGS="$DEB_CFLAGS $SIZE_CFLAGS" CPPFLAGS="$DEB_CPPFLAGS")
 	run libgpg-error make -C "$S/src" -j "$JOBS"
 	install -D -m 0644 "$S/src/.libs/libgpg-error.a" "$PREFIX/lib/libgpg-error.a"
@@ -408,7 +411,7 @@ same_upstream "$UL_VER" uuid-dev
 UL_OPTS="--disable-all-programs --enable-libblkid --enable-libuuid --disable-shared --enable-static
  --disable-nls --without-python --without-systemd --without-udev --without-selinux
  --disable-dependency-tracking"
-UL_STAMP="recipe $RECIPE | util-linux $UL_VER | $UL_OPTS | CFLAGS=$DEB_CFLAGS $SIZE_CFLAGS | CPPFLAGS=$DEB_CPPFLAGS"
+UL_STAMP="recipe $RECIPE | util-linux $UL_VER | $DEB_DIRS --runstatedir=/run $UL_OPTS | CFLAGS=$DEB_CFLAGS $SIZE_CFLAGS | CPPFLAGS=$DEB_CPPFLAGS"
 if ! stamp_ok utillinux "$UL_STAMP" || [ ! -f "$PREFIX/lib/libblkid.a" ] || [ ! -f "$PREFIX/lib/libuuid.a" ]; then
 	step_start
 	: >"$LOGDIR/util-linux.log"
@@ -416,7 +419,7 @@ if ! stamp_ok utillinux "$UL_STAMP" || [ ! -f "$PREFIX/lib/libblkid.a" ] || [ ! 
 	S=$SRC/util-linux
 	extract util-linux "$S"
 	# shellcheck disable=SC2086
-	(cd "$S" && run util-linux ./configure --prefix="$PREFIX" --libdir="$PREFIX/lib" $UL_OPTS \
+	(cd "$S" && run util-linux ./configure $DEB_DIRS --runstatedir=/run $UL_OPTS \
 		CFLAGS="$DEB_CFLAGS $SIZE_CFLAGS" CPPFLAGS="$DEB_CPPFLAGS")
 	run util-linux make -C "$S" -j "$JOBS" libblkid.la libuuid.la
 	install -D -m 0644 "$S/.libs/libblkid.a" "$PREFIX/lib/libblkid.a"
@@ -459,7 +462,7 @@ GCRYPT_OPTS="--enable-static --disable-shared --enable-noexecstack --enable-ld-v
  --disable-doc --enable-ciphers=aes --disable-pclmul-support --enable-pubkey-ciphers=,
  --enable-digests=sha1,sha256,sha512,rmd160,whirlpool --enable-kdfs=pkdf2 --disable-jent-support
  gcry_cv_gcc_inline_asm_vaes_vpclmul=no"
-GCRYPT_STAMP="recipe $RECIPE | libgcrypt20 $GCRYPT_VER | $GCRYPT_OPTS | CFLAGS=$DEB_CFLAGS | CPPFLAGS=$DEB_CPPFLAGS | $(sha256sum <"$GCRYPT_PATCH" | cut -c1-16)"
+GCRYPT_STAMP="recipe $RECIPE | libgcrypt20 $GCRYPT_VER | $DEB_DIRS $GCRYPT_OPTS | CFLAGS=$DEB_CFLAGS | CPPFLAGS=$DEB_CPPFLAGS | $(sha256sum <"$GCRYPT_PATCH" | cut -c1-16)"
 if ! stamp_ok gcrypt "$GCRYPT_STAMP" || [ ! -f "$PREFIX/lib/libgcrypt.a" ]; then
 	step_start
 	: >"$LOGDIR/libgcrypt.log"
@@ -468,7 +471,7 @@ if ! stamp_ok gcrypt "$GCRYPT_STAMP" || [ ! -f "$PREFIX/lib/libgcrypt.a" ]; then
 	extract libgcrypt20 "$S"
 	run libgcrypt patch -d "$S" -p1 -i "$GCRYPT_PATCH"
 	# shellcheck disable=SC2086
-	(cd "$S" && run libgcrypt ./configure --prefix="$PREFIX" --libdir="$PREFIX/lib" $GCRYPT_OPTS \
+	(cd "$S" && run libgcrypt ./configure $DEB_DIRS $GCRYPT_OPTS \
 		CFLAGS="$DEB_CFLAGS" CPPFLAGS="$DEB_CPPFLAGS")
 	# Only the library (no tests, no documentation).
 	for d in compat mpi cipher random; do run libgcrypt make -C "$S/$d" -j "$JOBS"; done
