@@ -84,6 +84,12 @@ else
 	suite "run.sh self-test (QEMU stage accounting)" selftest
 	for t in "$BUILD"/tests/test_*; do suite "unit $(basename "$t")" "$t"; done
 	for t in "$BUILD"/tests-san/test_*; do suite "unit $(basename "$t") (ASan+UBSan)" "$t"; done
+	# The static binary's size budget (issue 14); a shared build (STATIC=0) has none.
+	if [ -f "$BUILD/static/bek-unlock" ]; then
+		suite "static binary size (stripped, at most 2 MiB)" tests/size.sh "$BUILD/static/bek-unlock"
+	else
+		echo "== static binary size skipped (no $BUILD/static/bek-unlock: STATIC=0 build)"
+	fi
 	suite "host subcommands" tests/host.sh "$BUILD/bek-unlock"
 	# valgrind checks the shared build: it cannot follow malloc in a static binary.
 	suite "host subcommands (valgrind)" tests/host.sh "$BUILD/shared/bek-unlock" \

@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""tools/sizemap.py MAP: bytes each library contributes to a linked program, from ld's -Map.
+"""tools/sizemap.py MAP [LIBRARY]: bytes each library contributes to a linked program, from
+ld's -Map; with LIBRARY (e.g. libgcrypt.a), the bytes each of that archive's members adds.
 
 Sums the input sections the linker kept (code, read-only data, data, unwind tables) per
 archive (libfoo.a) or per object of our own (src/*.o), and prints them largest first.
@@ -14,7 +15,13 @@ KEEP = ('.text', '.rodata', '.data', '.eh_frame', '.gcc_except_table', '.tdata',
 ENTRY = re.compile(r'^\s*(0x[0-9a-f]+)\s+(0x[0-9a-f]+)\s+(\S+)')
 
 
+MEMBERS_OF = None
+
+
 def owner(path):
+    if MEMBERS_OF:
+        m = re.search(r'([^/]+\.a)\((.*)\)$', path)
+        return m.group(2) if m and m.group(1) == MEMBERS_OF else None
     m = re.search(r'([^/]+\.a)\(', path)
     if m:
         return m.group(1)
@@ -24,6 +31,8 @@ def owner(path):
 
 
 def main():
+    global MEMBERS_OF
+    MEMBERS_OF = sys.argv[2] if len(sys.argv) > 2 else None
     per = defaultdict(lambda: defaultdict(int))
     in_map = False
     section = None
@@ -49,12 +58,14 @@ def main():
                 add(per, section, m)
     rows = []
     for lib, secs in per.items():
+        if lib is None:
+            continue
         total = sum(secs.values())
         if total:
             rows.append((total, lib, secs))
     rows.sort(reverse=True)
     grand = sum(r[0] for r in rows)
-    print(f'{"library":34} {"total":>9} {"code":>9} {"rodata":>9} {"data+bss":>9} {"unwind":>9}')
+    print(f'{MEMBERS_OF or "library":34} {"total":>9} {"code":>9} {"rodata":>9} {"data+bss":>9} {"unwind":>9}')
     for total, lib, secs in rows:
         code = sum(v for k, v in secs.items() if k.startswith('.text'))
         ro = sum(v for k, v in secs.items() if k.startswith('.rodata'))

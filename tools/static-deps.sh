@@ -6,10 +6,21 @@
 #   libudev.a        from Debian's systemd source   (meson -Dstatic-libudev=true)
 #   libdevmapper.a   from Debian's lvm2 source      (udev sync on, against that libudev.a;
 #                    one patch: tools/patches/)
-#   libcryptsetup.a  from Debian's cryptsetup source (gcrypt backend, blkid on, no tools)
+#   libcryptsetup.a  from Debian's cryptsetup source (gcrypt backend, blkid on, no tools;
+#                    LUKS only: one patch, tools/patches/)
+#   libgcrypt.a      from Debian's libgcrypt20 source, with only the algorithms
+#                    libcryptsetup can use to open a LUKS volume (see GCRYPT_OPTS)
+#   libgpg-error.a   from Debian's libgpg-error source
+#   libblkid.a, libuuid.a  from Debian's util-linux source
 # and installs them with headers and .pc files into BUILD_DIR/prefix. The other static
-# archives (libblkid, libuuid, json-c, libgcrypt, libgpg-error, libargon2) come from
-# Debian's -dev packages, which this script installs when missing.
+# archives (json-c, libargon2) come from Debian's -dev packages, which this script installs
+# when missing, as it does the -dev packages whose headers the libraries compile against
+# (libgcrypt20-dev, libgpg-error-dev, libblkid-dev, uuid-dev: checked to be the same
+# upstream version as the source built here).
+#
+# What we build is compiled with -ffunction-sections -fdata-sections (LIB_CFLAGS): the
+# static link's --gc-sections then drops every function bek-unlock does not reach, instead
+# of keeping whole objects (issue 14: the binary's size).
 #
 # Sources are Debian's own source packages (with Debian's patches applied), fetched with
 # `apt-get source` through a deb-src list derived at run time from the host's own apt
@@ -157,7 +168,16 @@ extract() {
 
 # Stamps: BUILD_DIR/.stamp-STEP holds the version and options it was built with, and
 # RECIPE, to be increased when a build step changes in a way its options do not show.
-RECIPE=2
+RECIPE=3
+# Compiler flags of the libraries built here (libgcrypt adds Debian's own hardening flags).
+# Function/data sections: --gc-sections can drop what is not reached. No asynchronous unwind
+# tables (.eh_frame): C code needs them only to be unwound through by pthread_cancel() or
+# backtrace(), which bek-unlock and these libraries never do (libargon2's threads are joined,
+# never cancelled); a debugger finds the frames in -g's .debug_frame instead.
+LIB_CFLAGS="-O2 -ffunction-sections -fdata-sections -fno-asynchronous-unwind-tables"
+# -Os for the libraries whose speed does not matter to an unlock (device and metadata
+# handling; the key derivations run in libgcrypt and libargon2, which keep -O2).
+SIZE_CFLAGS="-Os"
 stamp_ok() { [ -f "$BUILD_DIR/.stamp-$1" ] && [ "$(cat "$BUILD_DIR/.stamp-$1")" = "$2" ]; }
 stamp_set() { printf '%s\n' "$2" >"$BUILD_DIR/.stamp-$1"; }
 
@@ -168,11 +188,12 @@ fetch systemd
 SYSTEMD_VER=$(dsc_version "$DSC")
 # Everything off but the static libudev; paths (split-usr: hwdb.bin also looked up under
 # /lib) as Debian builds its libudev1.
-UDEV_OPTS="-Dstatic-libudev=true -Dmode=release -Dbuildtype=plain -Doptimization=2 -Db_lto=false
+UDEV_OPTS="-Dstatic-libudev=true -Dmode=release -Dbuildtype=plain -Doptimization=s -Db_lto=false
  -Dauto_features=disabled -Dtests=false -Dslow-tests=false -Dfuzz-tests=false -Dinstall-tests=false
  -Dman=false -Dhtml=false -Dtranslations=false
- -Dsplit-usr=true -Dnobody-user=nobody -Dnobody-group=nogroup"
+ -Dsplit-usr=true -Dnobody-user=nobody -Dnobody-group=nogroup -Dc_args=-fno-asynchronous-unwind-tables"
 
+# systemd's meson.build compiles with function/data sections already (buildtype != debug).
 # systemd's static libudev target compiles all of libbasic, libshared and libsystemd (~330
 # objects), but a static link of libudev's whole public API (libudev.sym) pulls only these
 # ~110 (measured on systemd 252). Only they are compiled; the archive is then checked by
@@ -283,11 +304,11 @@ DM_OPTS="--enable-static_link --enable-udev_sync --disable-udev_rules --disable-
  --disable-systemd-journal --disable-app-machineid
  --with-device-uid=0 --with-device-gid=6 --with-device-mode=0660 --with-udev-prefix=/
  --with-default-pid-dir=/run --with-default-run-dir=/run/lvm --with-default-locking-dir=/run/lock/lvm
- --with-thin=none --with-cache=none CFLAGS=-O2"
+ --with-thin=none --with-cache=none"
 # Our one change to Debian's source: the udev cookie from getrandom(GRND_INSECURE), so that
 # an activation never waits for the kernel's RNG (the patch says why).
 DM_PATCH=$PATCHES/lvm2-libdm-cookie-getrandom.patch
-DM_STAMP="recipe $RECIPE | lvm2 $LVM2_VER | $DM_OPTS | $(sha256sum <"$DM_PATCH" | cut -c1-16)"
+DM_STAMP="recipe $RECIPE | lvm2 $LVM2_VER | $DM_OPTS | CFLAGS=$LIB_CFLAGS $SIZE_CFLAGS | $(sha256sum <"$DM_PATCH" | cut -c1-16)"
 if ! stamp_ok dm "$DM_STAMP" || [ ! -f "$PREFIX/lib/libdevmapper.a" ]; then
 	step_start
 	rm -f "$BUILD_DIR/.stamp-cryptsetup"
@@ -297,7 +318,7 @@ if ! stamp_ok dm "$DM_STAMP" || [ ! -f "$PREFIX/lib/libdevmapper.a" ]; then
 	extract lvm2 "$S"
 	run lvm2 patch -d "$S" -p1 -i "$DM_PATCH"
 	# shellcheck disable=SC2086
-	(cd "$S" && run lvm2 ./configure --prefix="$PREFIX" --libdir="$PREFIX/lib" $DM_OPTS LDFLAGS="-L$PREFIX/lib" \
+	(cd "$S" && run lvm2 ./configure --prefix="$PREFIX" --libdir="$PREFIX/lib" $DM_OPTS CFLAGS="$LIB_CFLAGS $SIZE_CFLAGS" LDFLAGS="-L$PREFIX/lib" \
 		PKG_CONFIG="pkg-config --static")
 	# Only the static library (not libdevmapper.so, not dmsetup).
 	run lvm2 make -C "$S/libdm" -j "$JOBS" ioctl/libdevmapper.a
@@ -313,20 +334,25 @@ CS_OPTS="--enable-static --disable-shared --with-crypto_backend=gcrypt --enable-
  --enable-blkid --enable-udev --disable-cryptsetup --disable-veritysetup --disable-integritysetup
  --disable-ssh-token --disable-external-tokens --disable-nls
  --disable-selinux --disable-asciidoc --disable-fips --disable-static-cryptsetup
- --with-default-luks-format=LUKS2 --disable-dependency-tracking CFLAGS=-O2"
-CS_STAMP="recipe $RECIPE | cryptsetup $CRYPTSETUP_VER | $CS_OPTS"
+ --with-default-luks-format=LUKS2 --disable-dependency-tracking"
+# One change to Debian's source: LUKS only (FileVault2, BITLK and TCRYPT headers are not
+# read; bek-unlock never asks for them), which keeps glibc's regex engine out (the patch
+# says why).
+CS_PATCH=$PATCHES/cryptsetup-luks-only.patch
+CS_STAMP="recipe $RECIPE | cryptsetup $CRYPTSETUP_VER | $CS_OPTS | CFLAGS=$LIB_CFLAGS $SIZE_CFLAGS | $(sha256sum <"$CS_PATCH" | cut -c1-16)"
 if ! stamp_ok cryptsetup "$CS_STAMP" || [ ! -f "$PREFIX/lib/libcryptsetup.a" ]; then
 	step_start
 	: >"$LOGDIR/cryptsetup.log"
 	say "building libcryptsetup.a from cryptsetup $CRYPTSETUP_VER"
 	S=$SRC/cryptsetup
 	extract cryptsetup "$S"
+	run cryptsetup patch -d "$S" -p1 -i "$CS_PATCH"
 	[ -x "$S/configure" ] || (cd "$S" && run cryptsetup ./autogen.sh)
 	# tmpfiles/pkgconfig dirs inside the prefix: `make install` must not write into the host.
 	# pkg-config --static so that configure's link checks see libdevmapper's private libs.
 	# shellcheck disable=SC2086
 	(cd "$S" && run cryptsetup ./configure --prefix="$PREFIX" --libdir="$PREFIX/lib" \
-		--with-tmpfilesdir="$PREFIX/lib/tmpfiles.d" $CS_OPTS \
+		--with-tmpfilesdir="$PREFIX/lib/tmpfiles.d" $CS_OPTS CFLAGS="$LIB_CFLAGS $SIZE_CFLAGS" \
 		PKG_CONFIG="pkg-config --static")
 	run cryptsetup make -C "$S" -j "$JOBS" libcryptsetup.la
 	run cryptsetup make -C "$S" install-libLTLIBRARIES install-includeHEADERS install-pkgconfigDATA
@@ -335,13 +361,136 @@ if ! stamp_ok cryptsetup "$CS_STAMP" || [ ! -f "$PREFIX/lib/libcryptsetup.a" ]; 
 	step_end libcryptsetup.a
 fi
 
+# ---------------------------------------------------------------- Debian libraries
+# Libraries Debian ships as static archives too, rebuilt from their Debian source with
+# Debian's own compiler flags (dpkg-buildflags: -O2, stack protector, _FORTIFY_SOURCE, as
+# their packages) plus LIB_CFLAGS' sections: Debian's archives have one section per object,
+# which --gc-sections cannot split. Configured with Debian's paths (DEB_DIRS: a path compiled
+# in, e.g. libuuid's uuidd socket under runstatedir, is the one Debian's library has); only
+# the archive is installed, into the prefix.
+DEB_DIRS="--prefix=/usr --sysconfdir=/etc --localstatedir=/var"
+DEB_CFLAGS="$(dpkg-buildflags --get CFLAGS | sed 's/ *-ffile-prefix-map=[^ ]*//') ${LIB_CFLAGS#-O2 }"
+DEB_CPPFLAGS=$(dpkg-buildflags --get CPPFLAGS)
+# same_upstream SRC_VERSION DEV_PACKAGE: the headers we compile against (DEV_PACKAGE) are of
+# the upstream version we build.
+same_upstream() {
+	_dev=$(dpkg-query -W -f='${Version}' "$2")
+	_a=${1#*:} _b=${_dev#*:}
+	[ "${_a%%-*}" = "${_b%%-*}" ] || die "source $1 and $2 $_dev differ in upstream version"
+}
+
+# ---------------------------------------------------------------- libgpg-error.a
+fetch libgpg-error
+GPGERR_VER=$(dsc_version "$DSC")
+same_upstream "$GPGERR_VER" libgpg-error-dev
+# debian/rules' options, only the library.
+GPGERR_OPTS="--enable-static --disable-shared --disable-rpath --disable-doc --disable-tests
+ --disable-languages --disable-nls"
+GPGERR_STAMP="recipe $RECIPE | libgpg-error $GPGERR_VER | $DEB_DIRS $GPGERR_OPTS | CFLAGS=$DEB_CFLAGS $SIZE_CFLAGS | CPPFLAGS=$DEB_CPPFLAGS"
+if ! stamp_ok gpgerror "$GPGERR_STAMP" || [ ! -f "$PREFIX/lib/libgpg-error.a" ]; then
+	step_start
+	: >"$LOGDIR/libgpg-error.log"
+	say "building libgpg-error.a from libgpg-error $GPGERR_VER"
+	S=$SRC/libgpg-error
+	extract libgpg-error "$S"
+	# shellcheck disable=SC2086
+	(cd "$S" && run libgpg-error ./configure $DEB_DIRS $GPGERR_OPTS \
+		CFLAGS="$DEB_CFLAGS $SIZE_CFLAGS" CPPFLAGS="$DEB_CPPFLAGS")
+	run libgpg-error make -C "$S/src" -j "$JOBS"
+	install -D -m 0644 "$S/src/.libs/libgpg-error.a" "$PREFIX/lib/libgpg-error.a"
+	stamp_set gpgerror "$GPGERR_STAMP"
+	step_end libgpg-error.a
+fi
+
+# ---------------------------------------------------------------- libblkid.a, libuuid.a
+fetch util-linux
+UL_VER=$(dsc_version "$DSC")
+same_upstream "$UL_VER" libblkid-dev
+same_upstream "$UL_VER" uuid-dev
+# Only the two libraries (as Debian's libblkid1/libuuid1: no udev, no systemd in them).
+UL_OPTS="--disable-all-programs --enable-libblkid --enable-libuuid --disable-shared --enable-static
+ --disable-nls --without-python --without-systemd --without-udev --without-selinux
+ --disable-dependency-tracking"
+UL_STAMP="recipe $RECIPE | util-linux $UL_VER | $DEB_DIRS --runstatedir=/run $UL_OPTS | CFLAGS=$DEB_CFLAGS $SIZE_CFLAGS | CPPFLAGS=$DEB_CPPFLAGS"
+if ! stamp_ok utillinux "$UL_STAMP" || [ ! -f "$PREFIX/lib/libblkid.a" ] || [ ! -f "$PREFIX/lib/libuuid.a" ]; then
+	step_start
+	: >"$LOGDIR/util-linux.log"
+	say "building libblkid.a and libuuid.a from util-linux $UL_VER"
+	S=$SRC/util-linux
+	extract util-linux "$S"
+	# shellcheck disable=SC2086
+	(cd "$S" && run util-linux ./configure $DEB_DIRS --runstatedir=/run $UL_OPTS \
+		CFLAGS="$DEB_CFLAGS $SIZE_CFLAGS" CPPFLAGS="$DEB_CPPFLAGS")
+	run util-linux make -C "$S" -j "$JOBS" libblkid.la libuuid.la
+	install -D -m 0644 "$S/.libs/libblkid.a" "$PREFIX/lib/libblkid.a"
+	install -D -m 0644 "$S/.libs/libuuid.a" "$PREFIX/lib/libuuid.a"
+	stamp_set utillinux "$UL_STAMP"
+	step_end "libblkid.a, libuuid.a"
+fi
+
+# ---------------------------------------------------------------- libgcrypt.a
+fetch libgcrypt20
+GCRYPT_VER=$(dsc_version "$DSC")
+# libcryptsetup compiles against Debian's libgcrypt20-dev: the same upstream version.
+same_upstream "$GCRYPT_VER" libgcrypt20-dev
+# Debian's configure options (debian/rules), then only the algorithms that opening a LUKS1 or
+# LUKS2 volume through libcryptsetup's gcrypt backend can use (crypto_gcrypt.c):
+#  - ciphers: aes, keyslot decryption in user space (xts, cbc, ecb for ESSIV/EBOIV) with
+#    AES-NI/VAES; a keyslot with another cipher (serpent, twofish, ...) is decrypted by the
+#    kernel (AF_ALG, algif_skcipher, which the initramfs preloads; LUKS1 falls back to a
+#    temporary dm-crypt mapping), as a cipher gcrypt lacks always was. 1.10.1 does not link
+#    without chacha20 (cipher-poly1305.c): GCRYPT_PATCH guards that call.
+#  - digests: the hashes LUKS1/LUKS2 volumes are made with in practice, for a keyslot's
+#    PBKDF2 and anti-forensic splitter, the volume key digest, the LUKS2 header checksum and
+#    ESSIV: sha1, sha224/256, sha384/512 (sha256 and sha512 modules), ripemd160, whirlpool.
+#    Left out for size (README "Binary size": what each would cost): sha3-*, blake2b/2s-*,
+#    sm3, stribog, md5, and crc, md4, tiger, gostr3411-94. A volume that names one fails to
+#    open with libcryptsetup's "hash not supported" error; never a crash.
+#  - kdfs: pbkdf2 (gcry_kdf_derive); Argon2 comes from libargon2.
+#  - public-key: none (no LUKS code calls any). configure takes an empty list for "all":
+#    "," is an empty list after its own splitting at commas.
+#  - no jitter-entropy collector (libcryptsetup reads /dev/urandom itself; gcrypt's RNG is
+#    not used to open a volume).
+#  - no PCLMUL code: it serves GCM/GCM-SIV only (no LUKS keyslot uses them).
+#  - no VAES/AVX2 AES (gcry_cv_gcc_inline_asm_vaes_vpclmul=no): it speeds up bulk AES on
+#    the newest CPUs, while a keyslot is ~256 KB (AES-NI: well under a millisecond).
+# Debian's hardening flags (dpkg-buildflags: stack protector, _FORTIFY_SOURCE) as its own
+# libgcrypt20 package, plus function/data sections; the asm (AES-NI, VAES, SHA-NI, AVX/AVX2,
+# SSSE3) and its CPU dispatch as Debian's.
+GCRYPT_PATCH=$PATCHES/libgcrypt-poly1305-without-chacha20.patch
+GCRYPT_OPTS="--enable-static --disable-shared --enable-noexecstack --enable-ld-version-script
+ --disable-doc --enable-ciphers=aes --disable-pclmul-support --enable-pubkey-ciphers=,
+ --enable-digests=sha1,sha256,sha512,rmd160,whirlpool --enable-kdfs=pkdf2 --disable-jent-support
+ gcry_cv_gcc_inline_asm_vaes_vpclmul=no"
+GCRYPT_STAMP="recipe $RECIPE | libgcrypt20 $GCRYPT_VER | $DEB_DIRS $GCRYPT_OPTS | CFLAGS=$DEB_CFLAGS | CPPFLAGS=$DEB_CPPFLAGS | $(sha256sum <"$GCRYPT_PATCH" | cut -c1-16)"
+if ! stamp_ok gcrypt "$GCRYPT_STAMP" || [ ! -f "$PREFIX/lib/libgcrypt.a" ]; then
+	step_start
+	: >"$LOGDIR/libgcrypt.log"
+	say "building libgcrypt.a from libgcrypt20 $GCRYPT_VER"
+	S=$SRC/libgcrypt20
+	extract libgcrypt20 "$S"
+	run libgcrypt patch -d "$S" -p1 -i "$GCRYPT_PATCH"
+	# shellcheck disable=SC2086
+	(cd "$S" && run libgcrypt ./configure $DEB_DIRS $GCRYPT_OPTS \
+		CFLAGS="$DEB_CFLAGS" CPPFLAGS="$DEB_CPPFLAGS")
+	# Only the library (no tests, no documentation).
+	for d in compat mpi cipher random; do run libgcrypt make -C "$S/$d" -j "$JOBS"; done
+	run libgcrypt make -C "$S/src" -j "$JOBS" libgcrypt.la
+	install -D -m 0644 "$S/src/.libs/libgcrypt.a" "$PREFIX/lib/libgcrypt.a"
+	stamp_set gcrypt "$GCRYPT_STAMP"
+	step_end libgcrypt.a
+fi
+
 # ---------------------------------------------------------------- versions
 {
-	echo "cryptsetup $CRYPTSETUP_VER"
+	echo "cryptsetup $CRYPTSETUP_VER + tools/patches/cryptsetup-luks-only.patch"
 	echo "lvm2 $LVM2_VER + tools/patches/lvm2-libdm-cookie-getrandom.patch"
 	echo "systemd $SYSTEMD_VER"
+	echo "libgcrypt20 $GCRYPT_VER + tools/patches/libgcrypt-poly1305-without-chacha20.patch (LUKS algorithms only)"
+	echo "libgpg-error $GPGERR_VER"
+	echo "util-linux $UL_VER (libblkid, libuuid)"
 	echo "# static archives from Debian binary packages:"
-	for p in libblkid-dev uuid-dev libjson-c-dev libgcrypt20-dev libgpg-error-dev libargon2-dev; do
+	for p in libjson-c-dev libargon2-dev; do
 		echo "# $p $(dpkg-query -W -f='${Version}' "$p")"
 	done
 } >"$BUILD_DIR/VERSIONS.tmp"
