@@ -41,13 +41,15 @@ bek_systemd() {
 # load asks modprobe for seven crypto templates that are not there (0.73 s under TCG,
 # seen with trace_event=module:module_request): loading it runs the self-tests of all
 # its algorithms, 2.2 s under TCG, before udev starts (measured: the BEK disk appeared
-# 1.18x later than stock's).
-BEK_PRELOAD="vfat nls_cp437 nls_ascii dm_crypt xts algif_skcipher"
+# 1.18x later than stock's). Nor algif_skcipher (AF_ALG): libcryptsetup's libgcrypt backend
+# decrypts an AES keyslot itself and only asks the kernel for a cipher libgcrypt lacks;
+# the module is in the image for that, loaded on demand.
+BEK_PRELOAD="vfat nls_cp437 nls_ascii dm_crypt xts"
 
 installkernel() {
     # The other charsets stay for a BEK disk mounted by hand, whatever the kernel's default.
     # shellcheck disable=SC2086
-    hostonly='' instmods $BEK_PRELOAD nls_iso8859-1 nls_utf8
+    hostonly='' instmods $BEK_PRELOAD algif_skcipher nls_iso8859-1 nls_utf8
 }
 
 # Is /dev/mapper/$1 part of the device stack under the root filesystem?
