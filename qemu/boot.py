@@ -43,6 +43,10 @@ KERNEL = re.compile(r"(FAT-fs|EXT4-fs) \(vd|random: crng init done")
 UNIT_START = "Starting bek-unlock"
 # The kernel's printk time at the start of a console line: "[   12.345678] ".
 PRINTK = re.compile(r"^\[\s*(\d+\.\d+)\]")
+# A printk stamp right before the text that matters, anywhere in a console line: a kernel
+# message can land after another program's unterminated output ("Begin: Running ... [ 8.2]
+# bek-unlock: ...", initramfs-tools).
+PRINTK_BEFORE = re.compile(r"\[\s*(\d+\.\d+)\]\s*$")
 UNLOCK_MS = re.compile(r"bek-unlock: unlocked \S+ as \S+ in (\d+) ms")
 BASE_ARGS = "console=ttyS0 panic=-1 rd.shell=0 rd.emergency=poweroff"
 
@@ -211,18 +215,23 @@ def transcript(text, seen=()):
     out, times = [], []
     for i, l in enumerate(text.splitlines()):
         if KERNEL.search(l):
-            out.append(["kernel", l[KERNEL.search(l).start():].strip()])
+            at = KERNEL.search(l).start()
+            out.append(["kernel", l[at:].strip()])
         elif "bek-unlock:" in l:
-            out.append(["bek", l[l.index("bek-unlock:"):].strip()])
+            at = l.index("bek-unlock:")
+            out.append(["bek", l[at:].strip()])
         elif PROMPT.search(l):
-            out.append(["prompt", l[PROMPT.search(l).start():].strip()])
+            at = PROMPT.search(l).start()
+            out.append(["prompt", l[at:].strip()])
         elif "BEK-TEST:" in l:
-            out.append(["test", l[l.index("BEK-TEST:"):].strip()])
+            at = l.index("BEK-TEST:")
+            out.append(["test", l[at:].strip()])
         elif UNIT_START in l:
-            out.append(["unit", l[l.index(UNIT_START):].strip()])
+            at = l.index(UNIT_START)
+            out.append(["unit", l[at:].strip()])
         else:
             continue
-        m = PRINTK.match(l.lstrip())
+        m = PRINTK.match(l.lstrip()) or PRINTK_BEFORE.search(l[:at])
         times.append([seen[i] if i < len(seen) else None, float(m.group(1)) if m else None])
     return out, times
 
