@@ -1,7 +1,7 @@
 # Benchmark: bek-unlock against the stock unlock paths, included by the top Makefile after
 # qemu/qemu.mk and qemu/itools.mk (whose kernel, images, stage rules and initramfs-tools build
 # root it uses). Not part of `make test`. Everything lands in build/qemu/bench/.
-#   make bench                       all cases, 5 interleaved rounds (A B C D E F A B C ...)
+#   make bench                       all cases, 5 interleaved rounds (A..F, B..A, C..B, ...)
 #   make bench BENCH_ROUNDS=1 BENCH_CASES="main slot2 nornd"
 #   make bench BENCH_SET="A B C"     only some of the images (the pairs whose two images
 #                                    are both in the set get their ratio)

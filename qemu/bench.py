@@ -17,6 +17,7 @@ LUKS2 root and BEK disk, interleaved A B C D E F A B C ..., one boot at a time (
   F  stock initramfs-tools + cryptsetup-initramfs, crypttab key field
      /dev/disk/by-label/BEK\\x20VOLUME:/KEYFILE with keyscript=passdev
 Pairs, ours over stock: A/B, A/C, D/C, E/F (ratios only where both images are run).
+Each round boots the images in turn, starting one image later than the round before.
 slot2 adds, first in each round, K: a bare guest (--calib, bench-images.sh calib) timing
 three argon2id derivations at the keyslots' cost, to express B - A and C - A in derivations.
 All figures but the wall time are printk timestamps on the serial console (kernel start = 0):
@@ -645,7 +646,11 @@ def run_case(case, rounds, initrds, logdir, calib):
             print("  %s round %d/%d K bare-guest argon2id: %s; %s ms" % (
                 case.name, rnd + 1, rounds, "FAILED (%s)" % rec["failure"] if rec["failure"] else "ok",
                 " ".join("%.0f" % x for x in rec["derivations_ms"]) or "none"), flush=True)
-        for im in IMAGES:
+        # The order turns by one image each round: the first boot of a round (after the
+        # previous round's last, or after K) was measured 0.5-0.8 s slower than the second
+        # with the same image (slot2, 2026-11-29), which a fixed order charged to A.
+        k = rnd % len(IMAGES)
+        for im in IMAGES[k:] + IMAGES[:k]:
             log = "%s/%s-%s-%d.log" % (logdir, case.name, im, rnd + 1)
             rec = run_boot(case, im, rnd + 1, initrds[im], log)
             recs[(im, rnd)] = rec
