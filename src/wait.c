@@ -234,29 +234,34 @@ out:
 	return r;
 }
 
+/* A receiving monitor of block devices' events from source "udev" (processed: the device
+ * is set up) or "kernel" (as announced), or NULL with *err set. */
+static struct udev_monitor *block_monitor(struct udev *udev, const char *source, int *err)
+{
+	struct udev_monitor *m = udev_monitor_new_from_netlink(udev, source);
+	int r = m ? udev_monitor_filter_add_match_subsystem_devtype(m, "block", NULL) : -ENOMEM;
+	if (r >= 0)
+		r = udev_monitor_enable_receiving(m);
+	if (r < 0) {
+		udev_monitor_unref(m);
+		*err = r;
+		return NULL;
+	}
+	(void)udev_monitor_set_receive_buffer_size(m, MONITOR_BUFFER);
+	return m;
+}
+
 int bek_wait_run(unsigned timeout_ms, const char *settled_after, const struct bek_wait_ops *ops, void *ud)
 {
 	struct udev *udev = udev_new();
-	struct udev_monitor *mon = udev ? udev_monitor_new_from_netlink(udev, "udev") : NULL;
-	struct udev_monitor *kmon = udev ? udev_monitor_new_from_netlink(udev, "kernel") : NULL;
-	int r = -ENOMEM;
+	struct udev_monitor *mon = NULL, *kmon = NULL;
+	int r = -ENOMEM, ignored;
 
-	if (!mon)
+	if (!udev || !(mon = block_monitor(udev, "udev", &r)))
 		goto out;
-	/* Only udev's processed events: their devices are fully set up. */
-	if ((r = udev_monitor_filter_add_match_subsystem_devtype(mon, "block", NULL)) < 0 ||
-	    (r = udev_monitor_enable_receiving(mon)) < 0)
-		goto out;
-	(void)udev_monitor_set_receive_buffer_size(mon, MONITOR_BUFFER);
 	/* The kernel's events only make a device known sooner: without them (no monitor,
 	 * or a lost event: the buffer overran) udev's event still comes. */
-	if (kmon && (udev_monitor_filter_add_match_subsystem_devtype(kmon, "block", NULL) < 0 ||
-		     udev_monitor_enable_receiving(kmon) < 0)) {
-		udev_monitor_unref(kmon);
-		kmon = NULL;
-	}
-	if (kmon)
-		(void)udev_monitor_set_receive_buffer_size(kmon, MONITOR_BUFFER);
+	kmon = block_monitor(udev, "kernel", &ignored);
 	r = run(udev, mon, kmon, timeout_ms, settled_after, ops, ud);
 out:
 	if (r < 0 && r != -ETIMEDOUT)

@@ -1,6 +1,8 @@
-/* Waiting for block devices: one poll() loop over a libudev monitor (started before
- * the existing devices are enumerated, so none is missed), udev's queue (to know when
- * udev has settled) and a timerfd for the deadline. No sleeping, no polling. */
+/* Waiting for block devices: one poll() loop over two libudev monitors (udev's processed
+ * events and the kernel's own, both started before the existing devices are enumerated,
+ * so none is missed), udev's queue (to know when udev has settled), an inotify watch for
+ * the --settled-after marker and a timerfd for the deadline. No sleeping; no polling,
+ * but for the marker every 200 ms when its directory cannot be watched. */
 #ifndef BEK_WAIT_H
 #define BEK_WAIT_H
 
