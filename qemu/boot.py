@@ -209,28 +209,25 @@ def drive_opts(ident, spec):
     return opts + {"ro": ",snapshot=on,readonly=on", "rw": ""}.get(mode, ",snapshot=on")
 
 
+TRANSCRIPT_KINDS = [("kernel", KERNEL.search), ("bek", re.compile("bek-unlock:").search),
+                    ("prompt", PROMPT.search), ("test", re.compile("BEK-TEST:").search),
+                    ("unit", re.compile(re.escape(UNIT_START)).search)]
+
+
 def transcript(text, seen=()):
     """The console lines that matter, in order: [kind, text], kind bek|prompt|test|kernel|unit;
     and, per line, [host seconds since QEMU start (seen[i], or None), printk seconds or None]."""
     out, times = [], []
     for i, l in enumerate(text.splitlines()):
-        if KERNEL.search(l):
-            at = KERNEL.search(l).start()
-            out.append(["kernel", l[at:].strip()])
-        elif "bek-unlock:" in l:
-            at = l.index("bek-unlock:")
-            out.append(["bek", l[at:].strip()])
-        elif PROMPT.search(l):
-            at = PROMPT.search(l).start()
-            out.append(["prompt", l[at:].strip()])
-        elif "BEK-TEST:" in l:
-            at = l.index("BEK-TEST:")
-            out.append(["test", l[at:].strip()])
-        elif UNIT_START in l:
-            at = l.index(UNIT_START)
-            out.append(["unit", l[at:].strip()])
+        # The first kind that matches, in this order, and where its text starts.
+        for kind, find in TRANSCRIPT_KINDS:
+            m = find(l)
+            if m:
+                break
         else:
             continue
+        at = m.start()
+        out.append([kind, l[at:].strip()])
         m = PRINTK.match(l.lstrip()) or PRINTK_BEFORE.search(l[:at])
         times.append([seen[i] if i < len(seen) else None, float(m.group(1)) if m else None])
     return out, times
