@@ -27,7 +27,7 @@ static bool worth_probing(struct udev_device *dev)
 /* The kernel's own "add"/"change" announcement of a disk or partition comes before udev
  * has run its rules on it (under load, most of a second before: measured 0.7-0.9 s for a
  * LUKS disk in a systemd initramfs), and its node is already in devtmpfs: such a device
- * is probed at once. Not device-mapper or MD devices: they can exist suspended or not yet
+ * is probed on it when udev has not reported it EARLY_GRACE_MS later. Not device-mapper or MD devices: they can exist suspended or not yet
  * assembled, where a read would block until someone resumes them; udev's rules know
  * (DM_SUSPENDED, md/array_state) and skip them, so those wait for udev's event. Nor CD
  * and floppy drives, which udev probes with their own helpers. */
@@ -85,10 +85,22 @@ static int enumerate(struct udev *udev, const struct bek_wait_ops *ops, void *ud
 
 /* Devices the kernel has announced and udev has not processed yet. udev's queue can be
  * empty for a moment after the kernel's event (udevd has not read it yet): udev has
- * settled only when the queue is empty and this set is too. */
+ * settled only when the queue is empty and this set is too.
+ * Such a device is probed on the kernel's event only when udev has not reported it
+ * within EARLY_GRACE_MS: when udev keeps up, its own probe is used and the disk is not
+ * read twice while the kernel is still probing the next disk (under TCG, an
+ * initramfs-tools boot saw the BEK disk 0.1-0.2 s later and unlocked later with the
+ * second read than without); when udev lags (0.7-0.9 s for a LUKS disk in a systemd
+ * initramfs), the device is read long before udev's event. */
 #define UNSEEN_MAX 4096
+#define EARLY_GRACE_MS 100
+struct unseen_dev {
+	dev_t d;
+	struct udev_device *dev;    /* the kernel's event, until reported (then NULL) */
+	uint64_t due_us;            /* when it is reported if udev has not been first */
+};
 struct unseen {
-	dev_t *v;
+	struct unseen_dev *v;
 	size_t n, cap;
 	bool overflow;    /* more than UNSEEN_MAX at once: settled by udev's queue alone */
 };
@@ -96,26 +108,57 @@ struct unseen {
 static void unseen_del(struct unseen *u, dev_t d)
 {
 	for (size_t i = 0; i < u->n; i++)
-		if (u->v[i] == d) {
+		if (u->v[i].d == d) {
+			udev_device_unref(u->v[i].dev);
 			u->v[i] = u->v[--u->n];
 			return;
 		}
 }
 
-static void unseen_add(struct unseen *u, dev_t d)
+/* Returns false when the set is full: the caller reports the device at once. */
+static bool unseen_add(struct unseen *u, struct udev_device *dev)
 {
+	dev_t d = udev_device_get_devnum(dev);
 	unseen_del(u, d);
 	if (u->n == u->cap) {
 		size_t want = u->cap ? u->cap * 2 : 32;
-		dev_t *p = want <= UNSEEN_MAX ? realloc(u->v, want * sizeof(*p)) : NULL;
+		struct unseen_dev *p = want <= UNSEEN_MAX ? realloc(u->v, want * sizeof(*p)) : NULL;
 		if (!p) {
 			u->overflow = true;
-			return;
+			return false;
 		}
 		u->v = p;
 		u->cap = want;
 	}
-	u->v[u->n++] = d;
+	u->v[u->n++] = (struct unseen_dev){ d, udev_device_ref(dev), bek_clock_us() + EARLY_GRACE_MS * 1000ULL };
+	return true;
+}
+
+/* Reports the devices whose grace has passed; returns the ms until the next one is
+ * due, or -1 when none is waiting. report: false only computes that. */
+static int unseen_due(struct unseen *u, bool report_due, const struct bek_wait_ops *ops, void *ud)
+{
+	uint64_t now = bek_clock_us(), next = UINT64_MAX;
+	for (size_t i = 0; i < u->n; i++) {
+		struct unseen_dev *e = &u->v[i];
+		if (!e->dev)
+			continue;
+		if (e->due_us <= now && report_due) {
+			const char *action = udev_device_get_action(e->dev);
+			report(ops, ud, e->dev, action ? action : "change");
+			e->dev = udev_device_unref(e->dev);
+		} else if (e->due_us < next) {
+			next = e->due_us;
+		}
+	}
+	return next == UINT64_MAX ? -1 : next <= now ? 0 : (int)((next - now + 999) / 1000);
+}
+
+static void unseen_free(struct unseen *u)
+{
+	for (size_t i = 0; i < u->n; i++)
+		udev_device_unref(u->v[i].dev);
+	free(u->v);
 }
 
 /* Everything a monitor has ready; from the kernel's monitor only what early_ok() allows
@@ -131,9 +174,11 @@ static void drain(struct udev_monitor *mon, bool kernel, struct unseen *u, const
 			unseen_del(u, d);
 			report(ops, ud, dev, action ? action : "change");
 		} else if (early_ok(dev)) {
-			if (action && strcmp(action, "remove") != 0)
-				unseen_add(u, d);
-			report(ops, ud, dev, action ? action : "change");
+			bool removed = action && strcmp(action, "remove") == 0;
+			if (removed)
+				unseen_del(u, d);
+			if (removed || !unseen_add(u, dev))
+				report(ops, ud, dev, action ? action : "change");
 		}
 		udev_device_unref(dev);
 	}
@@ -203,7 +248,10 @@ static int run(struct udev *udev, struct udev_monitor *mon, struct udev_monitor 
 		bek_activity_idle();
 		uint64_t t = bek_clock_us();
 		/* A negative fd is ignored. */
-		int n = poll(fds, 5, triggered || ifd >= 0 ? -1 : MARKER_POLL_MS);
+		int due = unseen_due(&u, false, ops, ud), wait_ms = triggered || ifd >= 0 ? -1 : MARKER_POLL_MS;
+		if (due >= 0 && (wait_ms < 0 || due < wait_ms))
+			wait_ms = due;
+		int n = poll(fds, 5, wait_ms);
 		bek_timing_add(BEK_T_UDEV_WAIT, t);
 		if (n < 0) {
 			r = errno == EINTR ? 0 : -errno;
@@ -223,8 +271,9 @@ static int run(struct udev *udev, struct udev_monitor *mon, struct udev_monitor 
 			drain(kmon, true, &u, ops, ud);
 		if (fds[0].revents)
 			drain(mon, false, &u, ops, ud);
+		unseen_due(&u, true, ops, ud);
 	}
-	free(u.v);
+	unseen_free(&u);
 	if (ifd >= 0)
 		close(ifd);
 out:
