@@ -282,12 +282,20 @@ static bool want_rescan(void *ud)
 	return r;
 }
 
+/* A BEK disk is here: what the unlock waits for now is the volumes, so a disk the
+ * kernel has announced is read at once, not after udev's grace. */
+static bool hurry(void *ud)
+{
+	const struct boot *b = ud;
+	return b->disks.n_fs > 0;
+}
+
 static struct boot the_boot;    /* static: large, and there is only one boot */
 
 static int run(void *ud)
 {
 	struct boot *b = ud;
-	const struct bek_wait_ops ops = { .device = on_device, .done = on_batch, .rescan = want_rescan };
+	const struct bek_wait_ops ops = { .device = on_device, .done = on_batch, .rescan = want_rescan, .hurry = hurry };
 	int r = bek_private_mounts();
 	if (r < 0)
 		return bek_log_errno(LOG_ERR, r, "Failed to make mounts private: %m"), BEK_EXIT_ERROR;

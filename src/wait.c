@@ -134,16 +134,17 @@ static bool unseen_add(struct unseen *u, struct udev_device *dev)
 	return true;
 }
 
-/* Reports the devices whose grace has passed; returns the ms until the next one is
- * due, or -1 when none is waiting. report: false only computes that. */
-static int unseen_due(struct unseen *u, bool report_due, const struct bek_wait_ops *ops, void *ud)
+/* Reports the devices whose grace has passed (all: every one waiting); returns the ms
+ * until the next one is due, or -1 when none is waiting. report_due: false only
+ * computes that. */
+static int unseen_due(struct unseen *u, bool report_due, bool all, const struct bek_wait_ops *ops, void *ud)
 {
 	uint64_t now = bek_clock_us(), next = UINT64_MAX;
 	for (size_t i = 0; i < u->n; i++) {
 		struct unseen_dev *e = &u->v[i];
 		if (!e->dev)
 			continue;
-		if (e->due_us <= now && report_due) {
+		if ((e->due_us <= now || all) && report_due) {
 			const char *action = udev_device_get_action(e->dev);
 			report(ops, ud, e->dev, action ? action : "change");
 			e->dev = udev_device_unref(e->dev);
@@ -248,7 +249,7 @@ static int run(struct udev *udev, struct udev_monitor *mon, struct udev_monitor 
 		bek_activity_idle();
 		uint64_t t = bek_clock_us();
 		/* A negative fd is ignored. */
-		int due = unseen_due(&u, false, ops, ud), wait_ms = triggered || ifd >= 0 ? -1 : MARKER_POLL_MS;
+		int due = unseen_due(&u, false, false, ops, ud), wait_ms = triggered || ifd >= 0 ? -1 : MARKER_POLL_MS;
 		if (due >= 0 && (wait_ms < 0 || due < wait_ms))
 			wait_ms = due;
 		int n = poll(fds, 5, wait_ms);
@@ -271,7 +272,7 @@ static int run(struct udev *udev, struct udev_monitor *mon, struct udev_monitor 
 			drain(kmon, true, &u, ops, ud);
 		if (fds[0].revents)
 			drain(mon, false, &u, ops, ud);
-		unseen_due(&u, true, ops, ud);
+		unseen_due(&u, true, ops->hurry && ops->hurry(ud), ops, ud);
 	}
 	unseen_free(&u);
 	if (ifd >= 0)

@@ -2,7 +2,8 @@
  * events and the kernel's own, both started before the existing devices are enumerated,
  * so none is missed), udev's queue (to know when udev has settled), an inotify watch for
  * the --settled-after marker and a timerfd for the deadline. A disk the kernel has
- * announced is read on that event if udev has not reported it 100 ms later. No sleeping;
+ * announced is read on that event if udev has not reported it 100 ms later (at once when
+ * hurry() says so). No sleeping;
  * no polling, but for the marker every 200 ms when its directory cannot be watched. */
 #ifndef BEK_WAIT_H
 #define BEK_WAIT_H
@@ -24,6 +25,9 @@ struct bek_wait_ops {
 	/* Asked after done(): true has every present device reported again ("enumerate"),
 	 * for devices that did not matter before. May be NULL. */
 	bool (*rescan)(void *ud);
+	/* True: a disk the kernel has announced is read now, not after its grace for
+	 * udev's event (something already waits for it). May be NULL. */
+	bool (*hurry)(void *ud);
 };
 
 /* Returns 0 when done() said so, -ETIMEDOUT at the deadline, or a negative errno
