@@ -27,10 +27,11 @@ static bool worth_probing(struct udev_device *dev)
 /* The kernel's own "add"/"change" announcement of a disk or partition comes before udev
  * has run its rules on it (under load, most of a second before: measured 0.7-0.9 s for a
  * LUKS disk in a systemd initramfs), and its node is already in devtmpfs: such a device
- * is probed on it when udev has not reported it EARLY_GRACE_MS later. Not device-mapper or MD devices: they can exist suspended or not yet
- * assembled, where a read would block until someone resumes them; udev's rules know
- * (DM_SUSPENDED, md/array_state) and skip them, so those wait for udev's event. Nor CD
- * and floppy drives, which udev probes with their own helpers. */
+ * is probed on it when udev has not reported it EARLY_GRACE_MS later. Not device-mapper
+ * or MD devices: they can exist suspended or not yet assembled, where a read would block
+ * until someone resumes them; udev's rules know (DM_SUSPENDED, md/array_state) and skip
+ * them, so those wait for udev's event. Nor CD and floppy drives, which udev probes with
+ * their own helpers. */
 static bool early_ok(struct udev_device *dev)
 {
 	const char *name = udev_device_get_sysname(dev);
@@ -134,25 +135,28 @@ static bool unseen_add(struct unseen *u, struct udev_device *dev)
 	return true;
 }
 
-/* Reports the devices whose grace has passed (all: every one waiting); returns the ms
- * until the next one is due, or -1 when none is waiting. report_due: false only
- * computes that. */
-static int unseen_due(struct unseen *u, bool report_due, bool all, const struct bek_wait_ops *ops, void *ud)
+/* The ms until the next device's grace has passed, or -1 when none is waiting. */
+static int unseen_next_ms(const struct unseen *u)
 {
 	uint64_t now = bek_clock_us(), next = UINT64_MAX;
+	for (size_t i = 0; i < u->n; i++)
+		if (u->v[i].dev && u->v[i].due_us < next)
+			next = u->v[i].due_us;
+	return next == UINT64_MAX ? -1 : next <= now ? 0 : (int)((next - now + 999) / 1000);
+}
+
+/* Reports the devices whose grace has passed; all: every one still waiting. */
+static void unseen_report(struct unseen *u, bool all, const struct bek_wait_ops *ops, void *ud)
+{
+	uint64_t now = bek_clock_us();
 	for (size_t i = 0; i < u->n; i++) {
 		struct unseen_dev *e = &u->v[i];
-		if (!e->dev)
-			continue;
-		if ((e->due_us <= now || all) && report_due) {
+		if (e->dev && (all || e->due_us <= now)) {
 			const char *action = udev_device_get_action(e->dev);
 			report(ops, ud, e->dev, action ? action : "change");
 			e->dev = udev_device_unref(e->dev);
-		} else if (e->due_us < next) {
-			next = e->due_us;
 		}
 	}
-	return next == UINT64_MAX ? -1 : next <= now ? 0 : (int)((next - now + 999) / 1000);
 }
 
 static void unseen_free(struct unseen *u)
@@ -249,7 +253,7 @@ static int run(struct udev *udev, struct udev_monitor *mon, struct udev_monitor 
 		bek_activity_idle();
 		uint64_t t = bek_clock_us();
 		/* A negative fd is ignored. */
-		int due = unseen_due(&u, false, false, ops, ud), wait_ms = triggered || ifd >= 0 ? -1 : MARKER_POLL_MS;
+		int due = unseen_next_ms(&u), wait_ms = triggered || ifd >= 0 ? -1 : MARKER_POLL_MS;
 		if (due >= 0 && (wait_ms < 0 || due < wait_ms))
 			wait_ms = due;
 		int n = poll(fds, 5, wait_ms);
@@ -272,7 +276,7 @@ static int run(struct udev *udev, struct udev_monitor *mon, struct udev_monitor 
 			drain(kmon, true, &u, ops, ud);
 		if (fds[0].revents)
 			drain(mon, false, &u, ops, ud);
-		unseen_due(&u, true, ops->hurry && ops->hurry(ud), ops, ud);
+		unseen_report(&u, ops->hurry && ops->hurry(ud), ops, ud);
 	}
 	unseen_free(&u);
 	if (ifd >= 0)

@@ -3,8 +3,8 @@
  * so none is missed), udev's queue (to know when udev has settled), an inotify watch for
  * the --settled-after marker and a timerfd for the deadline. A disk the kernel has
  * announced is read on that event if udev has not reported it 100 ms later (at once when
- * hurry() says so). No sleeping;
- * no polling, but for the marker every 200 ms when its directory cannot be watched. */
+ * hurry() says so). No sleeping; no polling, but for the marker every 200 ms when its
+ * directory cannot be watched. */
 #ifndef BEK_WAIT_H
 #define BEK_WAIT_H
 
