@@ -282,12 +282,16 @@ static bool want_rescan(void *ud)
 	return r;
 }
 
-/* A BEK disk is here: what the unlock waits for now is the volumes, so a disk the
- * kernel has announced is read at once, not after udev's grace. */
+/* A BEK disk is here (not only the filesystem holding a detached header, which the
+ * disks also keep): what the unlock waits for now is the volumes, so a disk the kernel
+ * has announced is read at once, not after udev's grace. */
 static bool hurry(void *ud)
 {
 	const struct boot *b = ud;
-	return b->disks.n_fs > 0;
+	for (size_t i = 0; i < b->disks.n_fs; i++)
+		if (bek_key_fs_ok(b->disks.fs[i].fstype) && label_wanted(b, b->disks.fs[i].label))
+			return true;
+	return false;
 }
 
 static struct boot the_boot;    /* static: large, and there is only one boot */
