@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "deadline.h"
+#include "kcrypto.h"
 #include "log.h"
 #include "plan.h"
 #include "timing.h"
@@ -154,6 +155,19 @@ static int activate_any(struct crypt_device *cd, const char *name, const struct 
 	return r;
 }
 
+/* Before the table load: see kcrypto.h. A failure only costs dm-crypt its own lookup. */
+static void prepare_kernel_cipher(struct crypt_device *cd)
+{
+	const char *cipher = crypt_get_cipher(cd), *mode = crypt_get_cipher_mode(cd);
+	uint64_t t = bek_clock_us();
+	int r = bek_kcrypto_prepare(cipher, mode);
+	if (r < 0)
+		bek_log_errno(LOG_DEBUG, r, "debug: kernel cipher for %s-%s not built ahead: %m", cipher, mode);
+	else if (r > 0)
+		bek_log(LOG_DEBUG, "debug: kernel cipher for %s-%s built ahead in %.1f ms", cipher, mode,
+			(double)(bek_clock_us() - t) / 1000);
+}
+
 int bek_luks_unlock(struct crypt_device *loaded, const char *device, const char *header, const char *name,
 		    int keyslot, bool discard, const struct bek_secret *key, char why[BEK_WHY_MAX])
 {
@@ -175,6 +189,7 @@ int bek_luks_unlock(struct crypt_device *loaded, const char *device, const char 
 	}
 	uint64_t cpu = bek_cpu_us();
 	t = bek_clock_us();
+	prepare_kernel_cipher(cd);
 	if (keyslot < 0)
 		r = activate_any(cd, name, key, flags, avail_kb, &need_mib, &skipped);
 	else if (fits_memory(cd, keyslot, avail_kb, &need_mib))

@@ -1,5 +1,5 @@
 # Unit tests (cmocka) for the pure logic, built twice: plain and with ASan+UBSan.
-UNIT_TESTS := cmdline token plan crypttab recover beneath disks bekfs
+UNIT_TESTS := cmdline token plan crypttab recover beneath disks bekfs kcipher
 unit_src_cmdline := src/cmdline.c src/keyname.c
 unit_src_token   := src/token.c src/keyname.c
 unit_src_plan    := src/plan.c src/cmdline.c src/keyname.c src/crypttab.c
@@ -7,6 +7,7 @@ unit_src_crypttab := src/crypttab.c src/keyname.c
 unit_src_recover  := src/b64url.c src/kvsecret.c src/keyname.c
 unit_src_beneath  := src/beneath.c
 unit_src_disks    := src/disks.c
+unit_src_kcipher  := src/kcipher.c
 # I/O on loop devices (root, ext4): the device-number check and the VFAT-only rule.
 unit_src_bekfs    := src/bekfs.c src/beneath.c src/log.c src/timing.c src/secret.c
 SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer

@@ -33,18 +33,20 @@ bek_systemd() {
 }
 
 # Kernel modules the unlock path needs: VFAT with the codepage and charset bek-unlock
-# mounts it with (codepage=437,iocharset=ascii, on every kernel), dm-crypt, and what
-# libcryptsetup opens a LUKS2 keyslot with (AF_ALG skcipher, xts). The kernel would load
-# them on demand, one modprobe at a time, just after the BEK disk appears (measured: the
-# first VFAT mount took ~0.4 s under TCG); systemd-modules-load loads them early instead,
-# while udev is still coldplugging. Not aesni_intel, although without it dm-crypt's table
-# load asks modprobe for seven crypto templates that are not there (0.73 s under TCG,
-# seen with trace_event=module:module_request): loading it runs the self-tests of all
-# its algorithms, 2.2 s under TCG, before udev starts (measured: the BEK disk appeared
-# 1.18x later than stock's). Nor algif_skcipher (AF_ALG): libcryptsetup's libgcrypt backend
-# decrypts an AES keyslot itself and only asks the kernel for a cipher libgcrypt lacks;
-# the module is in the image for that, loaded on demand.
-BEK_PRELOAD="vfat nls_cp437 nls_ascii dm_crypt xts"
+# mounts it with (codepage=437,iocharset=ascii, on every kernel), dm-crypt, and the
+# crypto user interface (crypto_user) through which bek-unlock builds the volume's kernel
+# cipher ahead of dm-crypt's table load without module requests (src/kcrypto.h: without
+# it, dm-crypt building xts(aes) from templates asks modprobe for seven modules that do
+# not exist, 0.7 s under TCG, seen with trace_event=module:module_request). The kernel
+# would load them on demand, one modprobe at a time, just after the BEK disk appears
+# (measured: the first VFAT mount took ~0.4 s under TCG); systemd-modules-load loads
+# them early instead, while udev is still coldplugging. Not aesni_intel: loading it runs
+# the self-tests of all its algorithms, 2.2 s under TCG, before udev starts (measured:
+# the BEK disk appeared 1.18x later than stock's). Nor algif_skcipher (AF_ALG):
+# libcryptsetup's libgcrypt backend decrypts an AES keyslot itself and only asks the
+# kernel for a cipher libgcrypt lacks; the module is in the image for that, loaded on
+# demand.
+BEK_PRELOAD="vfat nls_cp437 nls_ascii dm_crypt xts crypto_user"
 
 installkernel() {
     # The other charsets stay for a BEK disk mounted by hand, whatever the kernel's default.
