@@ -19,8 +19,10 @@
 #define KCRYPTO_ALG_TYPE_SKCIPHER 0x00000005u
 #define KCRYPTO_NOLOAD            0x00008000u   /* look up, build, but never request_module() */
 
-/* CRYPTO_NOLOAD, and the XTS template that takes "ecb(CIPHER)" as an skcipher, are in
- * every kernel since 4.10; checked here on 6.1. Older kernels are left as they were. */
+/* What this relies on (CRYPTO_NOLOAD honoured by crypto_user's lookup, the XTS template
+ * taking "ecb(CIPHER)" as its skcipher and naming the instance "xts(CIPHER)") was checked
+ * on 6.1 only: kernels before 5.4 (RHEL 7's 3.10, Ubuntu 18.04's 4.15, RHEL 8's 4.18)
+ * are left to dm-crypt's own lookup, as before. */
 static bool kernel_new_enough(void)
 {
 	struct utsname u;

@@ -9,7 +9,8 @@
  * module names that do not exist ("crypto-xts(aes)", "crypto-aes", "crypto-ecb(aes)"
  * and their "-all" forms: seven runs of modprobe, 0.7 s under TCG). Only an
  * optimisation: on any failure dm-crypt does its own lookup as before. Returns 1 when
- * it built the cipher, 0 when there was nothing to do, or a negative errno. */
+ * it built the cipher, 0 when there was nothing to do, -ENOPROTOOPT when crypto_user
+ * is not loaded (opening its socket would run modprobe), or another negative errno. */
 int bek_kcrypto_prepare(const char *cipher, const char *mode);
 
 #endif

@@ -159,9 +159,13 @@ static int activate_any(struct crypt_device *cd, const char *name, const struct 
 static void prepare_kernel_cipher(struct crypt_device *cd)
 {
 	const char *cipher = crypt_get_cipher(cd), *mode = crypt_get_cipher_mode(cd);
+	if (!cipher || !mode)
+		return;
 	uint64_t t = bek_clock_us();
 	int r = bek_kcrypto_prepare(cipher, mode);
-	if (r < 0)
+	if (r == -ENOPROTOOPT)
+		bek_log(LOG_DEBUG, "debug: kernel cipher for %s-%s left to dm-crypt (crypto_user not loaded)", cipher, mode);
+	else if (r < 0)
 		bek_log_errno(LOG_DEBUG, r, "debug: kernel cipher for %s-%s not built ahead: %m", cipher, mode);
 	else if (r > 0)
 		bek_log(LOG_DEBUG, "debug: kernel cipher for %s-%s built ahead in %.1f ms", cipher, mode,
