@@ -164,11 +164,11 @@ static void prepare_kernel_cipher(struct crypt_device *cd)
 	uint64_t t = bek_clock_us();
 	int r = bek_kcrypto_prepare(cipher, mode);
 	if (r == -ENOPROTOOPT)
-		bek_log(LOG_DEBUG, "debug: kernel cipher for %s-%s left to dm-crypt (crypto_user not loaded)", cipher, mode);
+		bek_log(LOG_DEBUG, "kernel cipher for %s-%s left to dm-crypt (crypto_user not loaded)", cipher, mode);
 	else if (r < 0)
-		bek_log_errno(LOG_DEBUG, r, "debug: kernel cipher for %s-%s not built ahead: %m", cipher, mode);
+		bek_log_errno(LOG_DEBUG, r, "kernel cipher for %s-%s not built ahead: %m", cipher, mode);
 	else if (r > 0)
-		bek_log(LOG_DEBUG, "debug: kernel cipher for %s-%s built ahead in %.1f ms", cipher, mode,
+		bek_log(LOG_DEBUG, "kernel cipher for %s-%s built ahead in %.1f ms", cipher, mode,
 			(double)(bek_clock_us() - t) / 1000);
 }
 
