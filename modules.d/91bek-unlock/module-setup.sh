@@ -33,7 +33,8 @@ bek_systemd() {
 }
 
 # Kernel modules the unlock path needs: VFAT with the codepage and charset bek-unlock
-# mounts it with (codepage=437,iocharset=ascii, on every kernel), dm-crypt, and the
+# mounts it with (codepage=437,iocharset=ascii, on every kernel), dm-crypt with the XTS
+# template (and ECB, its soft dependency), and the
 # crypto user interface (crypto_user) through which bek-unlock builds the volume's kernel
 # cipher ahead of dm-crypt's table load without module requests (src/kcrypto.h: without
 # it, dm-crypt building xts(aes) from templates asks modprobe for seven modules that do
