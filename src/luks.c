@@ -167,9 +167,11 @@ static void prepare_kernel_cipher(struct crypt_device *cd)
 		bek_log(LOG_DEBUG, "kernel cipher for %s-%s left to dm-crypt (crypto_user not loaded)", cipher, mode);
 	else if (r < 0)
 		bek_log_errno(LOG_DEBUG, r, "kernel cipher for %s-%s not built ahead: %m", cipher, mode);
-	else if (r > 0)
-		bek_log(LOG_DEBUG, "kernel cipher for %s-%s built ahead in %.1f ms", cipher, mode,
-			(double)(bek_clock_us() - t) / 1000);
+	else if (r > 0) {
+		char ms[24];
+		bek_log(LOG_DEBUG, "kernel cipher for %s-%s built ahead in %s ms", cipher, mode,
+			bek_ms(bek_clock_us() - t, ms));
+	}
 }
 
 int bek_luks_unlock(struct crypt_device *loaded, const char *device, const char *header, const char *name,
