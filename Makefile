@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # bek-unlock: build, install, test. See README.md.
 VERSION := 0.2.0
 BUILD   := build

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # static.mk: a statically linked bek-unlock (glibc -static), included by the top Makefile.
 #
 # Debian 12 ships static archives for libblkid, libuuid, json-c, libgcrypt, libgpg-error and

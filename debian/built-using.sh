@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Prints the Built-Using value: the Debian source packages whose code the static
 # bek-unlock contains (Debian Policy 7.8): cryptsetup, lvm2, systemd, libgcrypt20,
 # libgpg-error and util-linux as built by tools/static-deps.sh (build/static/VERSIONS),

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # make deb: builds the Debian binary package in a copy of the tree, so that
 # dpkg-buildpackage (which writes into debian/ and into the directory above the tree)
 # leaves the working tree alone. The static libraries come from the tree's build/static

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Guest disks reproducing Azure Disk Encryption (ADE) layouts, for qemu/ade_scenarios.py.
 # Everything is built offline on image files (no device-mapper needed on the host).
 # Usage: qemu/ade-images.sh ROOTINIT [OUTDIR]      (default OUTDIR: build/qemu/ade/images)

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Azure Disk Encryption layouts under QEMU, included by the top Makefile after qemu/qemu.mk
 # (whose kernel, rootinit and stage rules it uses).  Everything lands in build/qemu/ade/.
 #   make ade-images      GPT disks (detached header on /boot, LVM inside, LUKS1, rotated

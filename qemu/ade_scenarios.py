@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Boot the Azure Disk Encryption (ADE) layouts under QEMU, two boots at a time.
 
   qemu/ade_scenarios.py                 all scenarios

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Guest disks and instrumentation for the benchmark (qemu/bench.mk, qemu/bench.py).
 #
 #   qemu/bench-images.sh images SRCDIR OUTDIR MEMORY_KIB ITERATIONS

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Benchmark: bek-unlock against the stock unlock paths, included by the top Makefile after
 # qemu/qemu.mk and qemu/itools.mk (whose kernel, images, stage rules and initramfs-tools build
 # root it uses). Not part of `make test`. Everything lands in build/qemu/bench/.

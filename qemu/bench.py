@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Benchmark bek-unlock against the stock unlock paths under QEMU (TCG); see qemu/bench.mk.
 
   qemu/bench.py [--rounds N] [--dir build/qemu/bench] [--calib CPIO] [--images "A B C D E F"]

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Boot the test kernel + initramfs once under QEMU (TCG) and report what the console showed.
 
 The serial console is QEMU's stdio: everything it prints is logged, and a passphrase is typed

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Build the guest disks for the QEMU scenarios into OUTDIR (default build/qemu/images):
 #   pass0, ade.key, wrong.key, data.key   keyslot-0 passphrase, the ADE key (keyslot 1 of every
 #                                         root), a wrong key, the data volume's key

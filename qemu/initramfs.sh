@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Build a systemd initramfs for the test kernel with the host's dracut, without touching
 # /usr/lib/dracut: an overlay base dir of symlinks adds our module next to the stock ones.
 # Usage: qemu/initramfs.sh OUT.img KERNELDIR [BEK_MODULE_DIR BEK_BINARY]

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Inputs of the initramfs-tools images (qemu/itools.mk) into OUTDIR, from the disks the
 # other harnesses built (qemu/images.sh: roots, data volume; qemu/ade-images.sh: ADE disk-a):
 #   ct-root        the build root's /etc/crypttab: "cryptroot UUID=<root> none luks,initramfs"

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Build an initramfs-tools image for the unpacked test kernel, with mkinitramfs run in the
 # throwaway Debian 12 root (qemu/itools-root.sh), never on the host: in a private mount
 # namespace, an overlay on that root (the root itself stays unchanged, so images can be

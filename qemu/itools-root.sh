@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # A throwaway Debian 12 root holding initramfs-tools and cryptsetup-initramfs, in which
 # qemu/itools-initramfs.sh runs mkinitramfs for the unpacked test kernel. The host keeps
 # dracut (the two conflict) and its /boot, /lib/modules and apt configuration untouched:

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # initramfs-tools (Debian, Ubuntu) under QEMU, included by the top Makefile after
 # qemu/qemu.mk and qemu/ade.mk (whose kernel, disks and stage rules it uses).
 #   make itools-root        the throwaway Debian 12 build root (mmdebstrap, once)

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Boot initramfs-tools images (Debian 12's initramfs-tools and cryptsetup-initramfs) with
 bek-unlock under QEMU, two boots at a time.
 

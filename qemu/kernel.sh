@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Unpack the Debian cloud kernel into build/qemu/kernel/ (never installed on the host).
 # Usage: qemu/kernel.sh [OUTDIR]   (default build/qemu/kernel)
 set -eu

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Guest disks for the scenarios in a dracut initramfs without systemd (qemu/nosd_scenarios.py)
 # that the other image scripts do not make.
 # Usage: qemu/nosd-images.sh SRCDIR OUTDIR      (SRCDIR: qemu/images.sh's output)

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # bek-unlock in a dracut initramfs without systemd, under QEMU. Included by the top Makefile
 # after qemu/qemu.mk and qemu/ade.mk (whose kernel, images, stage and ADE disks it uses).
 # Everything lands in build/qemu/nosd/.

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """bek-unlock in a dracut initramfs without systemd, under QEMU, two boots at a time.
 
   qemu/nosd_scenarios.py                      all scenarios

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # The package test's provoked failure: a copy of the built .deb without its boot glue (the
 # initramfs-tools hook and boot script, the dracut module and its dracut.conf.d snippet),
 # the binary and the README kept. make package-test-nohook runs the package test on it:

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # A throwaway Debian 12 root for the package test (qemu/pkgtest.mk): Debian's own packages
 # through the host's apt sources, read at run time (no mirror is written anywhere), as
 # qemu/itools-root.sh does. The package test installs the built .deb into an overlay on it

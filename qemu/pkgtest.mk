@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # The Debian package end to end, included by the top Makefile after qemu/qemu.mk and
 # qemu/itools.mk (kernel, demo disks, the initramfs-tools build root).
 #   make package-test         builds the .deb (make deb, with lintian), installs it with dpkg

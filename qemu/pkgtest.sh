@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # The package test's install step (qemu/pkgtest.mk): installs the built .deb with dpkg into
 # a throwaway Debian 12 root (an overlay on it, in a private mount namespace: the root
 # stays unchanged; nothing of the host's /boot, /lib/modules or initramfs configuration is

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """The Debian package, end to end (make package-test): what qemu/pkgtest.sh made of the
 built .deb in two throwaway Debian 12 roots (initramfs-tools; dracut), checked on the host,
 and each root's image booted under QEMU against the demo disks, one boot at a time.

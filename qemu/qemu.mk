@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # QEMU end-to-end harness, included by the top Makefile.  Everything lands in build/qemu/.
 #   make qemu-images      guest disks (LUKS2 roots, BEK disks)
 #   make qemu-initramfs   initrd-base.img (no bek-unlock), initrd-bek.img and initrd-twin.img

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /* Guest root filesystem's /sbin/init for the QEMU harness.
  * Reports what the initramfs left behind, then powers the VM off:
  *   BEK-TEST: root init started      first, to /dev/kmsg (as PID 1 only), so that the

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Run the bek-unlock QEMU scenario matrix, two boots at a time.
 
   qemu/scenarios.py                 all scenarios

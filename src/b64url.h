@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /* Base64url decoding for Key Vault values, forgiving only where Key Vault and its
  * clients differ in practice: missing '=' padding, the standard alphabet ('+', '/'),
  * whitespace around the value. Everything else is refused with a reason that names

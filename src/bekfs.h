@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /* The filesystems bek-unlock reads: the BEK disk (VFAT only) for one key file, the
  * filesystem holding a detached header (/boot) for that header. Each is mounted
  * read-only in a private directory just long enough for one read, then unmounted

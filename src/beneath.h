@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /* Opening a file beneath a directory, as openat2(RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS |
  * RESOLVE_NO_MAGICLINKS | RESOLVE_NO_XDEV) does, also on kernels older than 5.6 where
  * openat2() does not exist (RHEL 7's 3.10, RHEL 8's 4.18, Ubuntu 18.04's 4.15 and 5.4). */

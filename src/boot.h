@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /* The boot-time job: config -> wait -> mount -> read key -> unlock -> clean up. */
 #ifndef BEK_BOOT_H
 #define BEK_BOOT_H

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /* Kernel command line parsing: tokenising with the kernel's quoting rules and
  * interpreting the rd.bek.* and rd.luks.* parameters. */
 #include "cmdline.h"

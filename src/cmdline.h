@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /* Kernel command line -> boot configuration. Pure logic: no I/O. */
 #ifndef BEK_CMDLINE_H
 #define BEK_CMDLINE_H

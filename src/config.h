@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /* Where the configuration comes from: dracut's /etc/cmdline.d/NAME.conf files, then /proc/cmdline. */
 #ifndef BEK_CONFIG_H
 #define BEK_CONFIG_H

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /* Azure Disk Encryption's /etc/crypttab entries, as the dracut module carries them
  * into the image (/etc/bek-unlock/crypttab). Pure logic: no I/O.
  *

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /* The hard deadline of "bek-unlock boot": the work runs in a child process; the parent
  * only waits. At rd.bek.timeout + BEK_GRACE_S, whatever the child is doing (a key
  * derivation that takes minutes, a mount that hangs in the kernel), the parent stops it,

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /* What bek-unlock keeps of the block devices udev reports: the filesystems that can
  * matter (a VFAT disk with a wanted BEK label, the filesystem holding a detached
  * header), and the devices it has already decided to ignore, so that each decision is

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /* Exit codes of bek-unlock (documented in the README and the man page). */
 #ifndef BEK_EXITCODE_H
 #define BEK_EXITCODE_H

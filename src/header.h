@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /* ADE's detached LUKS headers (crypttab header=/boot/luks/osluksheader). The dracut
  * module puts a copy of each into the image and points the image's crypttab at it; at
  * boot the current header is read from the filesystem that holds it (/boot, found by

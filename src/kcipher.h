@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /* Which kernel ciphers dm-crypt's table load will look up for a LUKS cipher spec, and in
  * what order to instantiate them so that no lookup misses (pure logic, no I/O). */
 #ifndef BEK_KCIPHER_H

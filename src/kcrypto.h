@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /* The kernel cipher of a volume, instantiated ahead of dm-crypt's table load. */
 #ifndef BEK_KCRYPTO_H
 #define BEK_KCRYPTO_H

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /* Names from outside that become path components: key file names (the only name
  * bek-unlock opens on the BEK disk) and device-mapper names. */
 #ifndef BEK_KEYNAME_H

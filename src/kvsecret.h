@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /* What an operator brings back from Azure Key Vault for an offline recovery, parsed.
  * Pure logic: no I/O.
  *

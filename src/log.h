@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /* One line per decision: to /dev/kmsg at boot (prefixed "bek-unlock:"), to stderr otherwise. */
 #ifndef BEK_LOG_H
 #define BEK_LOG_H

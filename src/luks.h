@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /* Everything that touches a LUKS volume, through libcryptsetup only. */
 #ifndef BEK_LUKS_H
 #define BEK_LUKS_H

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /* bek-unlock: unlock LUKS volumes at boot from a key file on the Azure BEK disk.
  * Entry point: subcommand dispatch. */
 #include <errno.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /* When "bek-unlock boot" stops, and what it says about each volume it did not open. */
 #include <stdio.h>
 #include <string.h>

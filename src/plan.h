@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /* Decides, for one LUKS volume, whether bek-unlock handles it and how: mapping name,
  * key file name (and where that name came from), keyslot, BEK label. Pure logic. */
 #ifndef BEK_PLAN_H

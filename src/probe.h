@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /* What is on a block device: filesystem type, label, UUID. From udev's own probe
  * (its blkid builtin's ID_FS_* properties) when it made one, else read with libblkid. */
 #ifndef BEK_PROBE_H

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /* "bek-unlock recover": offline recovery of an ADE volume from another machine, with
  * what Azure Key Vault gives the operator: the unwrapKey result (read from a file or
  * standard input, never from the command line), checked against the LUKS header,

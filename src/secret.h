@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /* Key material lives only here: locked in RAM, excluded from core dumps and
  * forks, wiped before it is released. */
 #ifndef BEK_SECRET_H

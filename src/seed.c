@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /* Hash-table seeds that never wait for the kernel's RNG (static build only).
  *
  * json-c seeds its hash tables from RDRAND, else getrandom(GRND_NONBLOCK), else by

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /* Where bek-unlock's time and memory go, for rd.bek.debug: monotonic clocks around
  * each phase, accumulated; printed only when asked. Measuring is always on: it costs
  * a vDSO clock read per phase. */

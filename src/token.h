@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /* The "bek" LUKS2 token: where a volume's key lives. Pure logic: no I/O.
  *   {"type":"bek","keyslots":["1"],"key_file":"LinuxPassPhraseFileName","label":"BEK VOLUME"}
  * "keyslots" holds at most one keyslot; "label" is optional. */

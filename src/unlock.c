@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /* One attempt: a READY volume and a BEK disk: mount -> read key -> unlock -> wipe. */
 #include <errno.h>
 #include <string.h>

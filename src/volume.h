@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /* The state "bek-unlock boot" keeps: one explicit state per volume, the filesystems
  * that matter. Shared by boot.c (udev events -> volumes), unlock.c (mount -> read key ->
  * unlock) and outcome.c (when to stop, what to say). */

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /* Waiting for block devices: one poll() loop over two libudev monitors (udev's processed
  * events and the kernel's own, both started before the existing devices are enumerated,
  * so none is missed), udev's queue (to know when udev has settled), an inotify watch for

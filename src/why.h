@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /* The one convention for "why it failed", in every module: a function that can fail
  * for a reason the user must read returns a negative errno and writes that reason, a
  * phrase for the console ("key file is empty"), into the caller's buffer

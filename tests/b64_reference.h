@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /* A plain reference base64 encoder for the tests and fuzz targets (not used by
  * bek-unlock itself): url selects the "-_" alphabet, pad adds the '=' padding. */
 #ifndef BEK_TEST_B64_REFERENCE_H

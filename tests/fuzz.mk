@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # libFuzzer targets for every parser of outside input. "make fuzz" runs each for
 # FUZZ_SECONDS (default 60) on a working corpus seeded from tests/fuzz/corpus/;
 # "make fuzz-smoke" is the short round the test command runs.

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Host-side end-to-end tests of the subcommands that run on a live system
 # (enroll, inspect) against LUKS image files. No device-mapper needed.
 # Usage: tests/host.sh BINARY [WRAPPER...]   e.g. tests/host.sh build/bek-unlock valgrind -q

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Shared by the host-side test scripts (host.sh, recover.sh); sourced after they set
 # bin (the binary), wrap (an array: a wrapper such as valgrind, or empty) and work (a
 # scratch directory). A check's pattern is matched against the whole output (".*" spans

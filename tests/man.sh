@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # The manual page bek-unlock(8): lint the rendered page, and compare its lists with
 # "bek-unlock --help" (tests/man_compare.py: subcommands, options, kernel parameters,
 # exit codes, defaults). Then the comparison's own check: with one item dropped from

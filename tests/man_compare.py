@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Compares the lists in "bek-unlock --help" with those of the bek-unlock(8) page.
 
 Usage: tests/man_compare.py HELP.txt PAGE.txt

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # End-to-end tests of "bek-unlock recover" against LUKS image files, as an operator
 # would use it from another machine: an ADE-style key in keyslot 1, the unwrapKey
 # result made from it (base64url, no padding), Key Vault secrets as "az keyvault

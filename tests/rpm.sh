@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # The RPM (rpm/bek-unlock.spec.in), built by "make rpm" and inspected with rpm's own
 # queries: the file list (exactly RHEL's dracut layout, no initramfs-tools file), the
 # scripts (what they are, and what the rebuild scriptlet does, run against stubs), the
@@ -57,6 +58,8 @@ expected_files() {  # expected_files RPM
 		grep -vxE '/usr(/sbin|/lib|/lib/dracut|/lib/dracut/modules\.d|/lib/dracut/dracut\.conf\.d|/share|/share/man|/share/man/man[0-9])?'
 	echo /usr/share/doc/bek-unlock
 	echo /usr/share/doc/bek-unlock/README.md
+	echo /usr/share/licenses/bek-unlock
+	echo /usr/share/licenses/bek-unlock/COPYING
 	bid=$(readelf -n "$work/stage/usr/sbin/bek-unlock" | sed -n 's/.*Build ID: *//p')
 	echo /usr/lib/.build-id
 	echo "/usr/lib/.build-id/${bid:0:2}"
@@ -72,7 +75,7 @@ filelist_ok() {  # filelist_ok RPM
 	[ "$want" = "$got" ] && echo "file list: $(wc -l <<<"$got") entries, as expected"
 }
 make_install_stage
-check "file list = make install's, less initramfs-tools, plus README and build-id" 0 \
+check "file list = make install's, less initramfs-tools, plus README, COPYING and build-id" 0 \
 	"as expected" -- filelist_ok "$rpm"
 mod=/usr/lib/dracut/modules.d/91bek-unlock
 must=(/usr/sbin/bek-unlock "$mod/module-setup.sh" "$mod/bek-unlock.service"
@@ -92,6 +95,10 @@ else
 fi
 check "no initramfs-tools file" 1 "" -- q grep -q initramfs-tools <<<"$list"
 check "README.md is %doc" 0 "^/usr/share/doc/bek-unlock/README.md" -- rpm -qpd "$rpm"
+check "COPYING (the GPL-2.0 text) is %license" 0 "^/usr/share/licenses/bek-unlock/COPYING$" -- rpm -qpL "$rpm"
+check "License: GPL-2.0-or-later, with the statically linked libraries' licences" 0 \
+	"^GPL-2\.0-or-later AND LGPL-2\.1-or-later AND LGPL-2\.1-only AND BSD-3-Clause AND MIT AND \(CC0-1\.0 OR Apache-2\.0\)$" -- \
+	rpm -qp --qf '%{LICENSE}' "$rpm"
 check "nothing marked %config (vendor files under /usr)" 0 "^\\[rc 0\\]$" -- q rpm -qpc "$rpm"
 # Modes and owners as rpm records them.
 check "modes and owners" 0 "" -- q bash -c '

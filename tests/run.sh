@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # The whole test suite: unit tests (plain, then ASan+UBSan), the host-side subcommand
 # tests (plain, then under valgrind), the man page's lint and its comparison with --help,
 # a short fuzzing round, the QEMU scenario matrices (systemd
@@ -82,6 +83,7 @@ if [ "${SKIP_UNIT:-0}" = 1 ]; then
 	echo "== unit, host, fuzz suites and the run.sh self-test skipped (SKIP_UNIT=1)"
 else
 	suite "run.sh self-test (QEMU stage accounting)" selftest
+	suite "licence: the SPDX line in every source, script and build file" tests/spdx.sh
 	for t in "$BUILD"/tests/test_*; do suite "unit $(basename "$t")" "$t"; done
 	for t in "$BUILD"/tests-san/test_*; do suite "unit $(basename "$t") (ASan+UBSan)" "$t"; done
 	# The static binary's size budget (issue 14); a shared build (STATIC=0) has none.

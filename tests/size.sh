@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # tests/size.sh BINARY [MAX_BYTES]: the static binary, stripped (as `make install` and the
 # packages install it), must be at most MAX_BYTES (default 2,097,152: 2 MiB, issue 14).
 # Ends with "N passed, N failed".

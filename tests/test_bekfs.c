@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /* Tests of the private read-only mounts (src/bekfs.c) on loop devices: needs root, loop
  * devices and ext4 in the host kernel (the QEMU guest covers VFAT); skipped, and said
  * so, without them. What is pinned: the device mounted must be the device that was

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /* bek_open_beneath(): openat2() and the walk for kernels before 5.6 refuse the same
  * paths with the same errno and why, and the walk is what runs when openat2() says
  * ENOSYS (checked under a seccomp filter that makes it say so). */

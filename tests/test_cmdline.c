@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /* Unit tests: kernel command line parsing (src/cmdline.c). */
 #include <errno.h>
 #include <setjmp.h>

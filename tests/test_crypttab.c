@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /* Unit tests: ADE crypttab lines (src/crypttab.c). */
 #include <errno.h>
 #include <setjmp.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /* Unit tests: the filesystems bek-unlock keeps and the devices it has decided about
  * (src/disks.c): no fixed cap drops a BEK disk, the real limit is counted, a decision
  * is made once per device. */

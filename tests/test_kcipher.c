@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /* Unit tests: which kernel ciphers bek-unlock builds ahead of dm-crypt's table load
  * (src/kcipher.c): XTS modes only, plain kernel cipher names only, nothing too long. */
 #include <errno.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /* Unit tests: what boot does with a volume (src/plan.c). */
 #include <errno.h>
 #include <setjmp.h>

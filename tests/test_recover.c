@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /* Unit tests: base64url decoding (src/b64url.c) and the Key Vault documents of an
  * offline recovery (src/kvsecret.c): the unwrapKey result and a secret's JSON. */
 #include <errno.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /* Unit tests: bek token parsing and formatting (src/token.c), key file and mapping names (src/keyname.c). */
 #include <errno.h>
 #include <setjmp.h>

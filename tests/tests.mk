@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Unit tests (cmocka) for the pure logic, built twice: plain and with ASan+UBSan.
 UNIT_TESTS := cmdline token plan crypttab recover beneath disks bekfs kcipher
 unit_src_cmdline := src/cmdline.c src/keyname.c

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Installs, idempotently, every Debian 12 package the build, the tests and the QEMU
 # harness need. Never touches the host's kernel, /boot or dracut configuration:
 # the kernel the harness boots is unpacked into build/ (qemu/kernel.sh).

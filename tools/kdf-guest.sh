@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # tools/kdf-guest.sh KDFBENCH_A KDFBENCH_B [ROUNDS]: the key derivations of two static
 # kdfbench builds (tools/kdfbench.c, e.g. one against the static libraries before a change
 # and `make kdfbench` after) timed in the same QEMU guest (the harness's kernel, TCG, one

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /* tools/kdfbench.c: host timings of the key derivations bek-unlock runs, linked against the
  * same static libraries as the static binary (make kdfbench -> build/static/kdfbench), so
  * that a change to how those libraries are built can be checked for speed.

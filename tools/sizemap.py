@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """tools/sizemap.py MAP [LIBRARY]: bytes each library contributes to a linked program, from
 ld's -Map; with LIBRARY (e.g. libgcrypt.a), the bytes each of that archive's members adds.
 

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # tools/static-deps.sh [BUILD_DIR]   (default: build/static)
 #
 # Builds the static archives that Debian 12 does not ship, so that bek-unlock can be

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # initqueue/settled job (bek-unlock, dracut without systemd), sourced by the initqueue loop
 # at every pass while bek-unlock runs. The time bek-unlock may take (rd.bek.timeout) does
 # not count towards rd.retry: the loop's counter starts again once bek-unlock has ended,

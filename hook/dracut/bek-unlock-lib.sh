@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # shellcheck disable=SC3043   # local: dash, bash and busybox sh have it, as dracut assumes
 # bek-unlock in a dracut initramfs without systemd: the state shared by its hooks.
 # Sourced by the hooks (in the initqueue loop's own shell, or in a subshell) and by the

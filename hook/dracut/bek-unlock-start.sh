@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # pre-trigger hook (bek-unlock, dracut without systemd): udevd runs, coldplug is next.
 # Starts bek-unlock in the background now, so that it sees each disk as the kernel
 # announces it; it does not take an empty udev queue for "settled" until the initqueue's

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # /sbin/cryptroot-ask in a dracut initramfs without systemd, installed by bek-unlock's
 # module in front of dracut's own (moved to /sbin/cryptroot-ask.dracut). dracut queues
 # cryptroot-ask as an initqueue job, and the loop runs its jobs one after another: a job

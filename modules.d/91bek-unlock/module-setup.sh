@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # dracut module "bek-unlock": installs the bek-unlock binary and the glue that runs it at
 # boot: in a systemd initramfs its unit (bek-unlock.service), in a dracut initramfs without
 # systemd its hooks (bek-unlock-*.sh: started in the background by the initqueue, and a

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Test stand-in for ADE's Ubuntu 16.04/18.04 keyscript /usr/sbin/azure_crypt_key.sh
 # (Azure/azure-linux-extensions, VMEncryption/main/oscrypto/ubuntu_1604/encryptscripts),
 # written from its behaviour, not copied: load vfat, wait 2 s, try partition 1 of every

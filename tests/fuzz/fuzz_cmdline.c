@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /* libFuzzer target: the kernel command line (and dracut's cmdline.d files). */
 #include <assert.h>
 #include <stdint.h>

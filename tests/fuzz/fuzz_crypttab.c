@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /* libFuzzer target: crypttab lines (the image's /etc/bek-unlock/crypttab). */
 #include <assert.h>
 #include <errno.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /* libFuzzer target: a LUKS header's cipher and mode (cipher NUL mode), as turned into
  * the kernel cipher names bek-unlock asks the kernel to build (src/kcipher.c). */
 #include <assert.h>

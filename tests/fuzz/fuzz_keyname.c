@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /* libFuzzer target: key file names (from tokens and rd.bek.keyfile=). */
 #include <assert.h>
 #include <errno.h>

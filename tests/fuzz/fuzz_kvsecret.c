@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /* libFuzzer target: what an operator brings back from Key Vault for a recovery
  * (src/kvsecret.c, src/b64url.c): the unwrapKey result, a secret's JSON, base64url. */
 #include <assert.h>

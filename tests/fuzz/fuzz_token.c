@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /* libFuzzer target: LUKS2 token JSON, as read from a (hostile) volume header. */
 #include <assert.h>
 #include <stdint.h>

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Runs each libFuzzer target for SECONDS on build/fuzz/corpus/TARGET (seeded from
 # tests/fuzz/corpus/TARGET), one line per target with executions run and crashes found,
 # then "N passed, N failed" (a target that crashed failed). Crash inputs are kept in
