@@ -74,9 +74,13 @@ class Boot:
                "-serial", "stdio", "-monitor", "unix:%s,server,nowait" % monitor,
                "-kernel", a.kernel, "-initrd", a.initrd,
                "-append", " ".join([BASE_ARGS] + a.append)]
+        scsi = False
         for i, disk in enumerate(a.disk):
-            cmd += ["-drive", drive_opts("d%d" % i, disk),
-                    "-device", "virtio-blk-pci,drive=d%d" % i]
+            bus = disk_bus(disk)
+            if bus == "scsi" and not scsi:
+                cmd += ["-device", "virtio-scsi-pci,id=scsi0"]
+                scsi = True
+            cmd += ["-drive", drive_opts("d%d" % i, disk), "-device", bus_device(bus, "d%d" % i, i)]
         return cmd
 
     # ---- console handling -----------------------------------------------------------------
@@ -202,9 +206,37 @@ def stop(qemu):
         qemu.wait()
 
 
+# The buses a disk can be attached on (--disk PATH[:ro|:rw][@BUS]), as a cloud VM's disks
+# are: virtio-blk (vd*, the default), SCSI (virtio-scsi: sd*, as Azure's hv_storvsc disks,
+# the BEK disk of a Gen2 VM), NVMe (nvme*n1, newer Azure sizes' OS disk) and IDE (the PIIX
+# controller of QEMU's pc machine: sd* through libata, as a Gen1 VM's BEK disk).
+BUSES = ("virtio", "scsi", "nvme", "ide")
+
+
+def disk_bus(spec):
+    """The @BUS suffix of a disk spec (virtio without one)."""
+    _, at, bus = spec.rpartition("@")
+    bus = bus if at else "virtio"
+    if bus not in BUSES:
+        raise SystemExit("boot.py: unknown bus %r in disk %r (one of %s)" % (bus, spec, ", ".join(BUSES)))
+    return bus
+
+
+def bus_device(bus, drive, index):
+    """The -device argument attaching drive on bus; index makes the SCSI LUN, the NVMe
+    serial and the IDE unit unique."""
+    return {"virtio": "virtio-blk-pci,drive=%s" % drive,
+            # Azure puts data disks and the BEK disk on LUNs of one SCSI target.
+            "scsi": "scsi-hd,drive=%s,bus=scsi0.0,channel=0,scsi-id=0,lun=%d" % (drive, index),
+            "nvme": "nvme,drive=%s,serial=bek-nvme-%d" % (drive, index),
+            # ide.0 master and slave, then ide.1's (unit 0 or 1 of the bus).
+            "ide": "ide-hd,drive=%s,bus=ide.%d,unit=%d" % (drive, index // 2 % 2, index % 2)}[bus]
+
+
 def drive_opts(ident, spec):
-    """DISK spec is PATH[:ro|:rw]: read-only, or writable without snapshot (the guest could
-    modify the image); by default snapshot=on, so that images are never modified."""
+    """DISK spec is PATH[:ro|:rw][@BUS]: read-only, or writable without snapshot (the guest
+    could modify the image); by default snapshot=on, so that images are never modified."""
+    spec = spec.rpartition("@")[0] if "@" in spec else spec
     path, _, mode = spec.partition(":")
     opts = "file=%s,if=none,id=%s,format=raw" % (path, ident)
     return opts + {"ro": ",snapshot=on,readonly=on", "rw": ""}.get(mode, ",snapshot=on")
@@ -244,11 +276,11 @@ def parser():
     p.add_argument("--kernel", default=None, help="default: the unpacked test kernel")
     p.add_argument("--initrd", default=BUILD + "/initrd-bek.img")
     p.add_argument("--disk", action="append", default=[],
-                   help="PATH[:ro|:rw], in order (root LUKS first); repeatable")
+                   help="PATH[:ro|:rw][@virtio|scsi|nvme|ide], in order (root LUKS first); repeatable")
     p.add_argument("--append", action="append", default=[], help="extra kernel arguments")
     p.add_argument("--passphrase", default=None, help="typed at each prompt (default: none)")
     p.add_argument("--hotplug", action="append", default=[],
-                   help="PATH[:ro|:rw] of a disk to hot-plug; repeatable: attached in order")
+                   help="PATH[:ro|:rw] of a disk to hot-plug (virtio-blk); repeatable: attached in order")
     p.add_argument("--hotplug-after", type=float, default=10.0,
                    help="seconds after the start, or after --hotplug-when")
     p.add_argument("--hotplug-when", default=None,

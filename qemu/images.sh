@@ -20,6 +20,7 @@
 #     nokey, empty, huge, dir       LinuxPassPhraseFileName missing / empty / 9 MiB / a directory
 #     ext4                          ext4 (never mounted by label): LinuxPassPhraseFileName = ade.key
 #     corrupt                       probes as VFAT "BEK VOLUME", but the kernel refuses to mount it
+#     part                          as Azure attaches it: bek-good's VFAT as partition 1 (MBR)
 #   many-fs.img           GPT disk, 40 partitions of 2 MiB: every third (3, 6, ..., 36) ext4
 #                         labelled "BEK VOLUME" without any file, the other 28 VFAT DATA01..DATA28
 # Everything is built in OUTDIR/.new and then moved over OUTDIR's files (other files there stay).
@@ -120,6 +121,14 @@ bek_disk() {     # IMG NAME=SRC...: a VFAT "BEK VOLUME" holding files (SRC "DIR"
     done
 }
 
+bek_part() {     # IMG SRC: SRC's filesystem as partition 1 of an MBR disk (Azure's BEK disk layout)
+    mib=$(( $(stat -c %s "$2") / 1048576 + 1 ))
+    rm -f "$1"
+    truncate -s $((mib + 2))M "$1"
+    printf 'label: dos\nstart=1MiB, size=%sMiB, type=c\n' "$mib" | sfdisk -q "$1"
+    dd if="$2" of="$1" bs=1M seek=1 conv=notrunc status=none
+}
+
 bek_ext4() {     # ext4 "BEK VOLUME" holding the right key as a regular file
     dir=$tmp/bek-ext4
     mkdir -p "$dir"
@@ -191,6 +200,7 @@ bek_disk "$out/bek-nokey.img" CRITICAL_DATA_WARNING_README.txt="$tmp/README"
 bek_disk "$out/bek-empty.img" $KEY="$tmp/empty"
 bek_disk "$out/bek-huge.img"  $KEY="$tmp/huge"
 bek_disk "$out/bek-dir.img"   $KEY=DIR
+bek_part "$out/bek-part.img" "$out/bek-good.img"
 bek_ext4
 bek_corrupt
 many_fs

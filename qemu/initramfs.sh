@@ -17,9 +17,11 @@ kver=$(cat "$kdir/kver")
 
 # Lean module set that still gives systemd-cryptsetup and its console prompt.
 MODULES=${BEK_QEMU_MODULES:-"systemd systemd-initrd systemd-udevd dracut-systemd crypt dm rootfs-block udev-rules base fs-lib"}
-# Only what the baseline boot needs: vfat and its charsets must come from the bek-unlock
-# module itself, or a module that forgets them would pass here.
-DRIVERS="virtio_pci virtio_blk"
+# The disk drivers only (vfat and its charsets must come from the bek-unlock module itself,
+# or a module that forgets them would pass here): virtio-blk, and what a hostonly image of
+# an Azure VM carries for its buses, in their QEMU form (boot.py's @BUS): SCSI (virtio-scsi
+# for hv_storvsc, sd_mod), NVMe, and the IDE channel of Gen1 VMs (ata_piix).
+DRIVERS="virtio_pci virtio_blk virtio_scsi sd_mod nvme ata_piix"
 # Uncompressed: the kernel has it unpacked 0.2-0.6 s sooner under TCG than lz4/zstd/gzip
 # (measured: cat 49 MiB, lz4 19 MiB, gzip 16.5 MiB, zstd 14.4 MiB); size does not matter here.
 COMPRESS=${BEK_QEMU_COMPRESS:-cat}

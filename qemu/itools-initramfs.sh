@@ -11,7 +11,8 @@
 #     ADE stand-ins (qemu/itools-ade/); DST is a path in the root
 #   ITOOLS_ENV="VAR=VALUE ...": environment of mkinitramfs (its hooks), e.g.
 #     BEK_UNLOCK_CRYPTTAB=/bek-test/crypttab.bek
-# Image settings: MODULES=list (virtio_pci virtio_blk ext4, plus what the hooks add),
+# Image settings: MODULES=list (virtio_pci virtio_blk virtio_scsi sd_mod nvme ata_piix ext4,
+# plus what the hooks add),
 # zstd. Nothing of the host's /boot, /lib/modules or initramfs-tools configuration is used.
 set -eu
 out=$(realpath -m "$1")
@@ -28,7 +29,9 @@ u=$work/upper
 mkdir -p "$u/etc/initramfs-tools/conf.d" "$u/usr/lib/modules/$kver" "$u/boot" "$u/bek-test"
 cp "$crypttab" "$u/etc/crypttab"
 printf 'MODULES=list\nCOMPRESS=zstd\n' > "$u/etc/initramfs-tools/conf.d/bek-test"
-printf 'virtio_pci\nvirtio_blk\next4\n' > "$u/etc/initramfs-tools/modules"
+# The disk drivers of Azure's buses in their QEMU form too (qemu/boot.py's @BUS: SCSI,
+# NVMe, IDE), as MODULES=most (Debian's and Ubuntu's default) carries them.
+printf '%s\n' virtio_pci virtio_blk virtio_scsi sd_mod nvme ata_piix ext4 > "$u/etc/initramfs-tools/modules"
 cp "$kdir/boot/config-$kver" "$u/boot/"
 if [ -n "$stage" ]; then
     install -D -m 755 "$stage/usr/sbin/bek-unlock" "$u/usr/sbin/bek-unlock"

@@ -98,6 +98,14 @@ def scenarios(ids):
     ade_ok = [sc.line('found BEK disk /dev/vdb1 (vfat, label "BEK VOLUME")'), ade_hdr,
               unlocked("/dev/vda2", "osencrypt", "/dev/vdb1"), sc.no_line("rejected"),
               sc.NO_PROMPT, NO_SHELL, sc.dm("osencrypt")] + sc.REACHED
+    # The same on Azure's SCSI disks (boot.py's @scsi: sd*, in LUN order), where ADE's own
+    # keyscript looks (sd*1).
+    ade_hdr_sd = sc.line("osencrypt: read LUKS header /boot/luks/osluksheader from /dev/sda1 (UUID=%s) at boot"
+                         % ids["boot_fs_uuid"])
+    ade_ok_sd = [sc.line('found BEK disk /dev/sdb1 (vfat, label "BEK VOLUME")'), ade_hdr_sd,
+                 unlocked("/dev/sda2", "osencrypt", "/dev/sdb1"), sc.no_line("rejected"),
+                 sc.NO_PROMPT, NO_SHELL, sc.dm("osencrypt")] + sc.REACHED
+    ade_scsi = ["ade:disk-a.img@scsi", "it:bek-ade-part.img@scsi"]
     return [
         S("it-base", "image without bek-unlock: cryptroot's askpass prompts, passphrase typed",
           ["root-notoken.img"], "/dev/mapper/cryptroot", initrd="base", typed=True,
@@ -157,6 +165,28 @@ def scenarios(ids):
           typed=True,
           checks=[sc.before_prompt('no BEK disk labelled "BEK VOLUME" appeared within 5 s'),
                   PROMPT_OF("osencrypt"), sc.PROMPT, NO_SHELL, sc.dm("osencrypt")] + sc.REACHED),
+        # Azure's disk buses (boot.py's @BUS): NVMe OS disk with the BEK disk on a SCSI LUN;
+        # the BEK disk on the IDE channel (Gen1 VMs).
+        S("it-bus-nvme-scsi", "root on NVMe, BEK disk (partition 1) on a SCSI LUN: unlocked, no prompt",
+          ["root-token.img@nvme", "bek-part.img@scsi"], "/dev/mapper/cryptroot",
+          checks=sc.unlocked_quietly(unlocked("/dev/nvme0n1", "cryptroot", "/dev/sd[a-z]+1"), DM_ROOT, NO_SHELL,
+                                     dev="/dev/nvme0n1")),
+        S("it-bus-ide", "root on a SCSI disk, BEK disk (partition 1) on the IDE channel: unlocked, no prompt",
+          ["root-token.img@scsi", "bek-part.img@ide"], "/dev/mapper/cryptroot",
+          checks=[unlocked("/dev/sd[a-z]+", "cryptroot", "/dev/sd[a-z]+1"), sc.NO_PROMPT, DM_ROOT, NO_SHELL]
+          + sc.REACHED),
+        # ADE's own keyscript (stand-in) scans sd*1: on SCSI disks it alone unlocks the fake
+        # 18.04 layout (rd.bek=0), so the layout is faithful; with bek-unlock beside it,
+        # bek-unlock unlocks first and the keyscript never runs.
+        S("it-ade18-scsi-adeonly", "as it-ade18-ade on SCSI disks, rd.bek=0: ADE's keyscript alone unlocks "
+          "the layout, no prompt",
+          ade_scsi, "/dev/mapper/osencrypt", initrd="ade18-ade", args=["rd.bek=0"],
+          checks=[console("azure_crypt_key.sh (stand-in): looking for the key on sd*1"),
+                  no_console("FAILED to find suitable passphrase file"), sc.no_line("unlocked /dev/"),
+                  sc.NO_PROMPT, NO_SHELL, sc.dm("osencrypt")] + sc.REACHED),
+        S("it-ade18-scsi", "as it-ade18-ade on SCSI disks: bek-unlock first, ADE's keyscript never runs",
+          ade_scsi, "/dev/mapper/osencrypt", initrd="ade18-ade",
+          checks=ade_ok_sd + [no_console("azure_crypt_key.sh (stand-in)")]),
         S("it-clean", "host: no initramfs-tools image holds a key file or key bytes", [], "",
           checks=[("no %s* file, no *.key content" % KEY, lambda r: r["ok"])]),
         S("it-static", "host: the hook adds a static bek-unlock and no shared library", [], "",

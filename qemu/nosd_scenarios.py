@@ -61,7 +61,7 @@ def scenarios():
     # Without systemd, dracut's parse-crypt reads rd.luks.name= only next to rd.luks.uuid=.
     e = by["e"]
     out.append(nosd(e, initrd="nosd", args=e.args + ["rd.luks.uuid={uuid}"]))
-    out += [nosd(by[n], initrd="nosd") for n in ("g", "kf-missing", "two-vol")]
+    out += [nosd(by[n], initrd="nosd") for n in ("g", "kf-missing", "two-vol", "bus-nvme-scsi", "bus-ide")]
     # LUKS root on an LVM logical volume (qemu/nosd-images.sh): it appears only after dracut's
     # lvm_scan initqueue job; unlocked well before rd.bek.timeout (30 s): nothing waited for it.
     lvname = open(NOSD + "/images/lvm-luks.name").read().strip() if os.path.exists(

@@ -243,15 +243,17 @@ class Scenario:
         self.deadline, self.versus_base = deadline, versus_base
 
     def path(self, disk):
+        """IMG:rw -> the scenario's writable copy; @BUS (boot.py's disk buses) is kept."""
+        disk, at, bus = disk.partition("@")
         img, _, mode = disk.partition(":")
         if mode == "rw":
-            return "%s/logs/%s-%s:rw" % (B, self.name, img)
-        return IMG + disk
+            return "%s/logs/%s-%s:rw%s%s" % (B, self.name, img, at, bus)
+        return IMG + disk + at + bus
 
     def writable(self):
         """[(source image, the copy this scenario attaches writable)]"""
-        return [(IMG + d.partition(":")[0], self.path(d).partition(":")[0])
-                for d in [self.root] + self.disks if d and d.endswith(":rw")]
+        return [(IMG + d.partition(":")[0], self.path(d).partition("@")[0].partition(":")[0])
+                for d in [self.root] + self.disks if d and d.partition("@")[0].endswith(":rw")]
 
     def argv(self, initrds):
         luks = {"name": ["rd.luks.name={uuid}=cryptroot", "root=/dev/mapper/cryptroot"],
@@ -562,6 +564,17 @@ SCENARIOS = [
     S("udev-slow", "udev holds the LUKS disk's event 30 s: unlocked on the kernel's event, long before",
       "root-token.img", ["bek-good.img"], ["bektest.udev_sleep=30"], initrd="twin", deadline=150,
       checks=unlocked_quietly(count("unlocked /dev/vda as ", 1), gap(boot.UNIT_START, "unlocked /dev/vda as ", 0, 15))),
+    # Azure's disk buses (boot.py's @BUS): the BEK disk is a SCSI LUN (hv_storvsc, sd*) on
+    # Gen2 VMs and on the IDE channel on Gen1 VMs; newer sizes have an NVMe OS disk.
+    S("bus-nvme-scsi", "root on NVMe, BEK disk on a SCSI LUN (virtio-scsi): unlocked, no prompt",
+      "root-token.img@nvme", ["bek-part.img@scsi"],
+      checks=unlocked_quietly(unlocked("/dev/nvme0n1", "/dev/sd[a-z]+1"),
+                              line_re(r'found BEK disk /dev/sd[a-z]+1 \(vfat, label "BEK VOLUME"\)'),
+                              dev="/dev/nvme0n1")),
+    S("bus-ide", "root on a SCSI disk, BEK disk on the IDE channel (Gen1): unlocked, no prompt",
+      "root-token.img@scsi", ["bek-part.img@ide"],
+      checks=[unlocked("/dev/sd[a-z]+", "/dev/sd[a-z]+1"), line_re(r'found BEK disk /dev/sd[a-z]+1 \(vfat'),
+              NO_PROMPT] + REACHED),
     S("harness-checks", "host: the timing checks (gap) fail and pass as they should on fabricated consoles",
       None, host=harness_checks, checks=[("every fabricated verdict as expected", lambda r: r["ok"])]),
     S("initrd-clean", "host: no initramfs the harness builds holds a key file or key bytes",
