@@ -5,7 +5,7 @@
 # libargon2, not for libcryptsetup, libdevmapper and libudev: tools/static-deps.sh builds
 # those three from Debian's own source packages into $(STATIC_PREFIX), and libgcrypt (only
 # the algorithms LUKS needs), libgpg-error, libblkid and libuuid too, all with sections
-# --gc-sections can drop (issue 14: the binary's size; README "Binary size"). First run
+# --gc-sections can drop (issue 14: the binary's size; doc/binary-size.md). First run
 # about 4 min of wall time on 2 idle cores; then about 2 s; the Debian source versions used
 # are in $(STATIC_DIR)/VERSIONS. json-c and libargon2 are Debian's archives.
 #

@@ -27,7 +27,7 @@ cat > "$src/debian/changelog" <<CHANGELOG
 bek-unlock ($version) unstable; urgency=medium
 
   * Built by "make deb" from the tree at $rev (the Makefile's VERSION);
-    what changed is in README.md ("What changed for users").
+    what changed is in doc/changes.md in the source tree.
 
  -- $maint  $when
 CHANGELOG

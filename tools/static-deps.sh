@@ -444,7 +444,7 @@ same_upstream "$GCRYPT_VER" libgcrypt20-dev
 #  - digests: the hashes LUKS1/LUKS2 volumes are made with in practice, for a keyslot's
 #    PBKDF2 and anti-forensic splitter, the volume key digest, the LUKS2 header checksum and
 #    ESSIV: sha1, sha224/256, sha384/512 (sha256 and sha512 modules), ripemd160, whirlpool.
-#    Left out for size (README "Binary size": what each would cost): sha3-*, blake2b/2s-*,
+#    Left out for size (doc/binary-size.md: what each would cost): sha3-*, blake2b/2s-*,
 #    sm3, stribog, md5, and crc, md4, tiger, gostr3411-94. A volume that names one fails to
 #    open with libcryptsetup's "hash not supported" error; never a crash.
 #  - kdfs: pbkdf2 (gcry_kdf_derive); Argon2 comes from libargon2.
