@@ -18,6 +18,7 @@
 #include "exitcode.h"
 #include "cmdline.h"
 #include "keyname.h"
+#include "kvpassphrase.h"
 #include "kvsecret.h"
 #include "log.h"
 #include "secret.h"
