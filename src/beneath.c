@@ -35,8 +35,9 @@ static int check_path(const char *path, char why[BEK_WHY_MAX])
 	}
 }
 
-/* One errno, one phrase, the same whichever way the path was opened. */
-static int fail(int r, char why[BEK_WHY_MAX])
+/* Writes the phrase for the negative errno r into why and returns r: one errno, one
+ * phrase, the same whichever way the path was opened. */
+static int explain_errno(int r, char why[BEK_WHY_MAX])
 {
 	switch (r) {
 	case -ENOENT:
@@ -70,7 +71,7 @@ int bek_open_beneath_openat2(int dirfd, const char *path, int flags, char why[BE
 	if (r < 0)
 		return r;
 	int fd = (int)syscall(SYS_openat2, dirfd, path, &how, sizeof(how));
-	return fd >= 0 ? fd : fail(-errno, why);
+	return fd >= 0 ? fd : explain_errno(-errno, why);
 }
 
 /* fd is on device dev: 0, -EXDEV or what fstat says. Symbolic links (O_PATH opens
@@ -107,7 +108,7 @@ int bek_open_beneath_walk(int dirfd, const char *path, int flags, char why[BEK_W
 	if (r < 0)
 		return r;
 	if (fstat(dirfd, &top) < 0)
-		return fail(-errno, why);
+		return explain_errno(-errno, why);
 
 	int at = dirfd, fd = -1;
 	for (const char *c = path;;) {
@@ -128,7 +129,7 @@ int bek_open_beneath_walk(int dirfd, const char *path, int flags, char why[BEK_W
 		if (r < 0) {
 			if (fd >= 0)
 				close(fd);
-			return fail(r, why);
+			return explain_errno(r, why);
 		}
 		if (last)
 			return fd;

@@ -1,55 +1,24 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-/* What an operator brings back from Azure Key Vault for an offline recovery, parsed.
- * Pure logic: no I/O.
- *
- * Two documents:
- *  - the result of the key's unwrapKey operation, {"kid":"...","value":"<base64url>"},
- *    or just its value (bare, or as a JSON string): the value decodes to the passphrase;
- *  - a Key Vault secret as "az keyvault secret show" prints it, with ADE's tags. Its
- *    value is wrapped by a key-encryption key (tag DiskEncryptionKeyEncryptionKeyURL,
- *    older DiskEncryptionKeyEncryptionUrl) or, without those tags, is the passphrase
- *    itself, base64-encoded.
- *
- * Every "value" string may be key material, so json-c never sees one: it parses a copy
- * of the text in which the contents of each string that follows a "value" key are
- * replaced by a placeholder, and the value is decoded straight from the caller's text
- * (in locked memory) into the caller's buffer. */
+/* A Key Vault secret as "az keyvault secret show" prints it, with the tags Azure Disk
+ * Encryption writes, parsed for an offline recovery. Its value is wrapped by a
+ * key-encryption key (tag DiskEncryptionKeyEncryptionKeyURL, older
+ * DiskEncryptionKeyEncryptionUrl) or, without those tags, is the passphrase itself,
+ * base64-encoded (kvpassphrase.h decodes that). The document is read as kvdoc.h says:
+ * json-c never sees the value. Pure logic: no I/O. */
 #ifndef BEK_KVSECRET_H
 #define BEK_KVSECRET_H
 
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "b64url.h"
 #include "keyname.h"
+#include "kvdoc.h"
 #include "why.h"
 
-#define BEK_KV_INPUT_MAX BEK_B64_INPUT_MAX   /* bytes of a whole document */
 #define BEK_KV_URL_MAX 512
 #define BEK_KV_TEXT_MAX 255
 #define BEK_KV_WRAPPED_MAX 1024   /* characters; an RSA-4096 wrap gives 683 */
 #define BEK_KV_API_VERSION "7.4"
-
-/* What the passphrase came from. */
-enum bek_kv_source {
-	BEK_KV_BARE,          /* the value alone */
-	BEK_KV_JSON_STRING,   /* the value as a JSON string ("az ... --query value") */
-	BEK_KV_UNWRAP_RESULT, /* a JSON object with "value" ({"kid":...,"value":...}) */
-	BEK_KV_PLAIN_SECRET,  /* a Key Vault secret that no key-encryption key wraps */
-};
-
-/* "unwrapKey result", ... */
-const char *bek_kv_source_name(enum bek_kv_source source);
-
-/* Room enough for the passphrase of a len-byte document. */
-size_t bek_kv_passphrase_max(size_t len);
-
-/* Extracts and decodes the passphrase from text[0..len) into out (out_size bytes, at
- * least bek_kv_passphrase_max(len)). Refuses a secret that is still wrapped. Returns 0
- * with *out_len and *source set, or a negative errno with why set to one line. out may
- * hold partial output on failure. */
-int bek_kv_passphrase(const char *text, size_t len, unsigned char *out, size_t out_size, size_t *out_len,
-		      enum bek_kv_source *source, char why[BEK_WHY_MAX]);
 
 /* A Key Vault secret written by Azure Disk Encryption. Strings are "" when absent;
  * every string is printable ASCII, URLs are https://HOST/(keys|secrets)/NAME[/VERSION]. */
@@ -70,6 +39,11 @@ struct bek_kv_secret {
 
 /* Parses a secret's JSON. Returns 0, or a negative errno with why set to one line. */
 int bek_kv_secret_parse(const char *text, size_t len, struct bek_kv_secret *out, char why[BEK_WHY_MAX]);
+
+/* The id, contentType and ADE's tags of a parsed document, checked; "value" is left
+ * alone. Also what kvpassphrase.c uses to tell a plain secret from a wrapped one.
+ * Returns 0, or a negative errno with why set. */
+int bek_kv_secret_fields(const struct bek_kv_doc *d, struct bek_kv_secret *out, char why[BEK_WHY_MAX]);
 
 /* KEK_URL/unwrapkey?api-version=7.4 for a wrapped secret. Returns 0 or -ENOBUFS. */
 int bek_kv_unwrap_url(const struct bek_kv_secret *s, char *buf, size_t size);

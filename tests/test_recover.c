@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* Unit tests: base64url decoding (src/b64url.c) and the Key Vault documents of an
- * offline recovery (src/kvsecret.c): the unwrapKey result and a secret's JSON. */
+ * offline recovery (src/kvdoc.c): the unwrapKey result (src/kvpassphrase.c) and a
+ * secret's JSON (src/kvsecret.c). */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -13,6 +14,7 @@
 
 #include "b64url.h"
 #include "b64_reference.h"
+#include "kvpassphrase.h"
 #include "kvsecret.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))

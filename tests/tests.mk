@@ -1,11 +1,12 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # Unit tests (cmocka) for the pure logic, built twice: plain and with ASan+UBSan.
-UNIT_TESTS := cmdline token plan crypttab recover beneath disks bekfs kcipher
+UNIT_TESTS := cmdline token plan crypttab recover recover_args beneath disks bekfs kcipher
 unit_src_cmdline := src/cmdline.c src/keyname.c
 unit_src_token   := src/token.c src/keyname.c
 unit_src_plan    := src/plan.c src/cmdline.c src/keyname.c src/crypttab.c
 unit_src_crypttab := src/crypttab.c src/keyname.c
-unit_src_recover  := src/b64url.c src/kvsecret.c src/keyname.c
+unit_src_recover  := src/b64url.c src/kvdoc.c src/kvsecret.c src/kvpassphrase.c src/keyname.c
+unit_src_recover_args := src/recover_args.c src/keyname.c
 unit_src_beneath  := src/beneath.c
 unit_src_disks    := src/disks.c
 unit_src_kcipher  := src/kcipher.c

@@ -1,12 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* libFuzzer target: what an operator brings back from Key Vault for a recovery
- * (src/kvsecret.c, src/b64url.c): the unwrapKey result, a secret's JSON, base64url. */
+ * (src/kvdoc.c, src/kvpassphrase.c, src/kvsecret.c, src/b64url.c): the unwrapKey
+ * result, a secret's JSON, base64url. */
 #include <assert.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "../b64_reference.h"
+#include "kvpassphrase.h"
 #include "kvsecret.h"
 
 static void one_line(const char *why)
