@@ -15,6 +15,8 @@
 #   disk-e.img   disk-a with /boot lacking luks/osluksheader (p1 rebuilt, same fs UUID)
 #   disk-e2.img  disk-a with p1 zeroed (no /boot filesystem at all)
 #   disk-f.img   disk-a with /boot holding disk-b's header (another volume's) as luks/osluksheader
+#   disk-g.img   disk-a's layout (same PARTUUIDs) encrypted again after the build: a new header
+#                on /boot, the one in layout a's image stale (both opened by ade.key)
 #   bek-ade.img, bek-new.img    VFAT "BEK VOLUME": LinuxPassPhraseFileName (ade.key or
 #                               new.key) and CRITICAL_DATA_WARNING_README.txt
 #   crypttab-L         the host's /etc/crypttab for layout L (a, b, c), as ADE writes it:
@@ -234,6 +236,16 @@ replace_p1 "$out/disk-a.img" "$out/disk-e2.img" "$tmp/zero.img"
 # /boot restored from another VM would be): never to be used for this volume.
 boot_fs "$tmp/boot-f.img" "$boot_uuid" "$tmp/hdr-b"
 replace_p1 "$out/disk-a.img" "$out/disk-f.img" "$tmp/boot-f.img"
+
+# (g) the volume encrypted again after the image was built (a new header, new LUKS UUID
+# and volume key, the same ADE key, as when online encryption starts over): /boot holds
+# the current header, the image of layout a its stale copy, which the key still opens.
+root_fs "$tmp/root.img" $ROOT_MB
+detached_luks2 "$tmp/root.img" "$tmp/hdr-g"
+check_plain "$tmp/root.img" "$tmp/hdr-g" 0
+boot_fs "$tmp/boot-g.img" "$boot_uuid" "$tmp/hdr-g"
+gpt_disk "$out/disk-g.img" "$tmp/boot-g.img" "$tmp/root.img" "$part1" "$part2_a" $LINUX_FS
+[ "$(cryptsetup luksUUID "$tmp/hdr-g")" != "$(cryptsetup luksUUID "$tmp/hdr-a")" ]
 
 cat > "$out/ids.json" <<EOF
 {"boot_fs_uuid": "$boot_uuid", "partuuid_a": "$part2_a", "partuuid_b": "$part2_b",

@@ -91,6 +91,8 @@ def scenarios(ids):
     read_boot = sc.line("%s: read LUKS header %s from /dev/vda1 (UUID=%s) at boot"
                         % (NAME, HEADER, ids["boot_fs_uuid"]))
     quiet = [sc.no_line("rejected"), sc.NO_PROMPT, NO_FAILED] + sc.REACHED
+    differ = sc.line("%s: LUKS header %s read from /dev/vda1 (UUID=%s) at boot is not the copy's volume: "
+                     "the header file on /dev/vda1 has LUKS UUID " % (NAME, HEADER, ids["boot_fs_uuid"]))
     mapper = "/dev/mapper/" + NAME
     lvm = "%s-%s" % (ids["vg"], ids["lv"])
     S = AdeScenario
@@ -124,11 +126,21 @@ def scenarios(ids):
         S("ade-e2", "layout a, p1 zeroed (no /boot filesystem): the initramfs copy",
           "disk-e2.img", "bek-ade.img", "a", mapper,
           checks=[sc.line(COPY + " (its filesystem did not appear)"), unlocked(1)] + quiet),
-        S("ade-f", "layout a, /boot holding another volume's header (layout b's): refused, the "
-          "initramfs copy is used",
+        # Two headers of different LUKS UUIDs (/boot's, the image's copy): the key and what it
+        # maps decide, not which came first. Both open with the ADE key in f and g.
+        S("ade-f", "layout a, /boot holding another volume's header (layout b's, same key): it maps "
+          "no filesystem, the initramfs copy does: the copy is used",
           "disk-f.img", "bek-ade.img", "a", mapper,
-          checks=[sc.line(COPY + " (header file on /dev/vda1 belongs to another volume (LUKS UUID "),
-                  sc.no_line("read LUKS header"), unlocked(1)] + quiet),
+          checks=[differ, sc.line("%s: using the LUKS header copied into the initramfs at build time: the key "
+                                  "opens keyslot 1 and it maps ext4; the one read at boot: the key opens keyslot 1, "
+                                  "but it maps no filesystem, LVM or partition table" % NAME),
+                  sc.no_line("using the LUKS header read at boot"), unlocked(1)] + quiet),
+        S("ade-g", "layout a's image, the volume encrypted again after the build: the stale copy maps no "
+          "filesystem, /boot's header does: it is used",
+          "disk-g.img", "bek-ade.img", "a", mapper,
+          checks=[differ, sc.line("%s: using the LUKS header read at boot: the key opens keyslot 1 and it "
+                                  "maps ext4" % NAME),
+                  sc.no_line("copied into the initramfs"), unlocked(1)] + quiet),
     ]
 
 

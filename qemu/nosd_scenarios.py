@@ -85,7 +85,7 @@ def scenarios():
     adeids = json.load(open(ade.IMG + "ids.json")) if os.path.exists(ade.IMG + "ids.json") else None
     if adeids:
         by_ade = {s.name: s for s in ade.scenarios(adeids)}
-        for n in ("ade-a", "ade-b", "ade-p"):
+        for n in ("ade-a", "ade-b", "ade-p", "ade-f", "ade-g"):
             s = by_ade[n]
             # systemd's "[FAILED]" units do not exist here; the rest of the checks stand.
             checks = [c for c in s.checks if c is not ade.NO_FAILED]

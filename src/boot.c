@@ -145,6 +145,14 @@ static void fetch_header(struct boot *b, struct volume *v)
 			snprintf(paren, sizeof(paren), "(%s)", why);
 			return use_header_copy(b, v, paren);
 		}
+		if (r == 1) {
+			/* Planned from the copy; the unlock tries both with the key (header.h). */
+			v->headers_differ = true;
+			bek_log(LOG_NOTICE, "%s: LUKS header %s read from %s (UUID=%s) at boot is not the copy's volume: %s; "
+				"the key decides which is this volume's", v->plan.name, e->header, f->node, f->uuid, why);
+			bek_header_copy_path(e, v->header);
+			return plan_volume(b, v);
+		}
 		bek_header_copy_path(e, v->header);
 		bek_log(LOG_NOTICE, "%s: read LUKS header %s from %s (UUID=%s) at boot", v->plan.name,
 			e->header, f->node, f->uuid);

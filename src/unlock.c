@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* One attempt: a READY volume and a BEK disk: mount -> read key -> unlock -> wipe. */
 #include <errno.h>
+#include <libcryptsetup.h>
 #include <string.h>
 #include <sys/resource.h>
 
@@ -38,6 +39,36 @@ static void on_critical_path(void)
 	raised = true;
 }
 
+/* The header read at boot and the copy are of different volumes (boot.c): the key and
+ * what it maps decide (header.h); the volume is then planned again from the one chosen,
+ * on the keyslot that opened. Returns 0, or a negative errno with v->reason set. */
+static int choose_header(struct volume *v, const struct bek_fs *d, const struct bek_secret *key)
+{
+	struct bek_luks_info info;
+	char why[BEK_WHY_MAX];
+	bool from_boot;
+	bek_activity(false, "choosing between two LUKS headers with the key from %s", d->node);
+	int slot = bek_header_choose(v->entry, v->node, key, &from_boot, why);
+	if (slot < 0) {
+		snprintf(v->reason, sizeof(v->reason), "%s (key file \"%s\" on %s)", why, v->plan.key_file, d->node);
+		bek_log(LOG_ERR, "%s: %s", v->plan.name, v->reason);
+		return slot;
+	}
+	v->headers_differ = false;
+	bek_log(LOG_NOTICE, "%s: using the LUKS header %s: %s", v->plan.name,
+		from_boot ? "read at boot" : "copied into the initramfs at build time", why);
+	crypt_free(v->cd);
+	v->cd = NULL;
+	int r = bek_luks_read(v->header, &info, &v->cd);
+	if (r < 0) {
+		snprintf(v->reason, sizeof(v->reason), "cannot read the LUKS header chosen: %s", strerror(-r));
+		bek_log(LOG_ERR, "%s: %s", v->plan.name, v->reason);
+		return r;
+	}
+	v->plan.keyslot = slot;
+	return 0;
+}
+
 static void try_disk(const struct boot *b, struct volume *v, struct bek_fs *d, unsigned bit)
 {
 	struct bek_secret key = { 0 };
@@ -53,6 +84,11 @@ static void try_disk(const struct boot *b, struct volume *v, struct bek_fs *d, u
 		bek_activity_idle();
 		snprintf(v->reason, sizeof(v->reason), "%s (key file \"%s\" on %s)", why, v->plan.key_file, d->node);
 		bek_log_errno(LOG_ERR, r, "%s: %s: %m", v->plan.name, v->reason);
+		return;
+	}
+	if (v->headers_differ && (r = choose_header(v, d, &key)) < 0) {
+		bek_secret_free(&key);
+		bek_activity_idle();
 		return;
 	}
 	uint64_t t0 = bek_clock_us();

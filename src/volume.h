@@ -38,6 +38,7 @@ struct volume {
 	dev_t devnum;                            /* 0 while VOL_ABSENT */
 	char node[64];
 	char header[BEK_HEADER_PATH_MAX];        /* "" when on the device */
+	bool headers_differ;       /* the header read at boot is not the copy's volume: the key decides */
 	struct crypt_device *cd;   /* its header as read for the plan, until it is open */
 	struct bek_plan plan;
 	uint64_t planned_us;

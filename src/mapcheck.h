@@ -1,0 +1,26 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* What a LUKS header maps with a key, before anything is handed on: the volume is opened
+ * read-only under a private temporary name (udev's disk rules skip it, so no by-uuid
+ * link, no mount and no unit ever sees it), its first blocks are probed with libblkid for
+ * a filesystem, LVM, swap or partition-table signature, and the mapping is removed.
+ * Used where two detached headers disagree (header.h): the one that opens the volume
+ * with the key AND maps its content is the volume's. */
+#ifndef BEK_MAPCHECK_H
+#define BEK_MAPCHECK_H
+
+#include "secret.h"
+#include "why.h"
+
+struct crypt_device;
+
+#define BEK_CONTENT_TYPE_MAX 32
+
+/* cd: a header loaded with its data device set. keyslot: the keyslot to try, or -1 for
+ * any. Returns the keyslot that opened when the mapping shows content (type names it:
+ * "ext4", "LVM2_member", "dos"...), -ENODATA when the key opens a keyslot but the
+ * mapping shows nothing recognisable (another volume's header, a stale one), -EPERM
+ * when the key opens no keyslot, or another negative errno; why says which. */
+int bek_mapping_content(struct crypt_device *cd, int keyslot, const struct bek_secret *key,
+			char type[BEK_CONTENT_TYPE_MAX], char why[BEK_WHY_MAX]);
+
+#endif
