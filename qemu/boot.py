@@ -37,8 +37,9 @@ MARKER = "BEK-TEST: ROOT REACHED"
 CRASH = re.compile(r"Kernel panic|segfault at|traps: |Out of memory: Killed|code=dumped"
                    r"|Failed to start (bek-unlock|Unlock encrypted volumes from the BEK disk)"
                    r"|bek-unlock[\w-]*\.service: Failed")
-# Kernel lines kept in the transcript: why a filesystem was refused; the RNG being ready.
-KERNEL = re.compile(r"(FAT-fs|EXT4-fs) \(vd|random: crng init done")
+# Kernel lines kept in the transcript: why a filesystem was refused; the RNG being ready;
+# a virtio disk announced by its driver ("virtio_blk virtio1: [vda] 4194304 512-byte ...").
+KERNEL = re.compile(r"(FAT-fs|EXT4-fs) \(vd|random: crng init done|virtio_blk virtio\d+: \[vd[a-z]+\]")
 # systemd's status line when a bek-unlock unit starts (transcript kind "unit"): the process
 # starts right after it, so a wait that bek-unlock times from its own start is timed from it.
 UNIT_START = "Starting bek-unlock"
