@@ -70,7 +70,7 @@ def scenarios():
         "nosd-lvm-luks", "LUKS root (token) on an LVM logical volume: lvm job runs meanwhile, unlocked, no prompt",
         "../nosd/images/lvm-luks.img", ["bek-good.img"], initrd="nosd",
         checks=[sc.line_re(r"unlocked /dev/\S+ as luks-%s in \d+ ms" % ids["uuid"]),
-                sc.gap(sc.boot.UNIT_START, "unlocked /dev/", 0, 25),
+                sc.gap("[vda]", "unlocked /dev/", 0, 25),
                 sc.dm(lvname, "luks-{uuid}"), sc.NO_PROMPT] + sc.REACHED
         + [STARTED, NO_EMERGENCY, AT_MOST_ONE_PROMPT]))
     # rd.retry shorter than rd.bek.timeout: the wait does not count towards rd.retry (the
