@@ -2,7 +2,7 @@
 VERSION := 0.2.0
 BUILD   := build
 CC      ?= gcc
-PKGS    := libcryptsetup blkid libudev json-c
+PKGS    := libcryptsetup devmapper blkid libudev json-c
 
 WARN    := -std=c11 -Wall -Wextra -Werror -Wshadow -Wformat=2
 CPPFLAGS += -D_GNU_SOURCE -DBEK_VERSION=\"$(VERSION)\" -Isrc

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "bekfs.h"
+#include "deadline.h"
 #include "luks.h"
 
 void bek_header_copy_path(const struct bek_crypttab_entry *e, char path[BEK_HEADER_PATH_MAX])
@@ -33,7 +34,7 @@ static int check_same_volume(const char *fresh, const char *copy, const char *fs
 }
 
 int bek_header_refresh(const struct bek_crypttab_entry *e, const char *fsnode, dev_t devnum, const char *fstype,
-		       char why[BEK_WHY_MAX])
+		       struct bek_activity *act, char why[BEK_WHY_MAX])
 {
 	char copy[BEK_HEADER_PATH_MAX], tmp[BEK_HEADER_PATH_MAX + 8], w[BEK_WHY_MAX] = "cannot write the copy in the initramfs";
 	int r;
@@ -44,8 +45,10 @@ int bek_header_refresh(const struct bek_crypttab_entry *e, const char *fsnode, d
 	int out = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (out < 0)
 		r = -errno;
-	else
-		r = bek_read_header(fsnode, devnum, fstype, e->header_path, out, w);
+	else {
+		bek_activity_made(act, BEK_MADE_FILE, tmp);
+		r = bek_read_header(fsnode, devnum, fstype, e->header_path, out, act, w);
+	}
 	if (out >= 0 && close(out) < 0 && r == 0)
 		r = -errno;
 	if (r < 0) {
@@ -56,5 +59,7 @@ int bek_header_refresh(const struct bek_crypttab_entry *e, const char *fsnode, d
 	}
 	if (r < 0)
 		unlink(tmp);
+	if (out >= 0)
+		bek_activity_made(act, BEK_MADE_FILE, NULL);
 	return r;
 }

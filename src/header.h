@@ -9,6 +9,8 @@
 #include <sys/types.h>
 
 #include "crypttab.h"
+
+struct bek_activity;
 #include "why.h"
 
 #define BEK_HEADER_COPY_DIR "/etc/bek-unlock/headers/"
@@ -21,8 +23,8 @@ void bek_header_copy_path(const struct bek_crypttab_entry *e, char path[BEK_HEAD
  * fstype) over the copy, which is replaced only by a complete read of a LUKS header
  * whose LUKS UUID is the copy's (when there is a copy to compare with). Returns 0, or a
  * negative errno with why set ("header file not found on /dev/vda1: ..."); the copy is
- * then as it was. */
+ * then as it was. act: the deadline's record, told of the file being written (NULL: none). */
 int bek_header_refresh(const struct bek_crypttab_entry *e, const char *fsnode, dev_t devnum, const char *fstype,
-		       char why[BEK_WHY_MAX]);
+		       struct bek_activity *act, char why[BEK_WHY_MAX]);
 
 #endif

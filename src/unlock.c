@@ -44,21 +44,21 @@ static void try_disk(const struct boot *b, struct volume *v, struct bek_fs *d, u
 
 	d->tried |= 1u << bit;
 	on_critical_path();
-	bek_activity_for(v->plan.name, bek_fallback(v));
-	bek_activity(false, "reading key file \"%s\" from %s", v->plan.key_file, d->node);
+	bek_activity_for(b->act, v->plan.name, bek_fallback(v), bek_others_open(b, v));
+	bek_activity(b->act, false, "reading key file \"%s\" from %s", v->plan.key_file, d->node);
 	uint64_t read_start = bek_clock_us();
-	int r = bek_read_key(d->node, d->devnum, d->fstype, v->plan.key_file, &key, why);
+	int r = bek_read_key(d->node, d->devnum, d->fstype, v->plan.key_file, &key, b->act, why);
 	if (r < 0) {
-		bek_activity_idle();
+		bek_activity_idle(b->act);
 		snprintf(v->reason, sizeof(v->reason), "%s (key file \"%s\" on %s)", why, v->plan.key_file, d->node);
 		bek_log_errno(LOG_ERR, r, "%s: %s: %m", v->plan.name, v->reason);
 		return;
 	}
 	uint64_t t0 = bek_clock_us();
 	r = bek_luks_unlock(v->cd, v->node, v->header[0] ? v->header : NULL, v->plan.name, v->plan.keyslot,
-			    v->plan.discard, &key, why);
+			    v->plan.discard, &key, b->act, why);
 	bek_secret_free(&key);
-	bek_activity_idle();
+	bek_activity_idle(b->act);
 	if (b->cfg->debug)
 		log_split(v, d, read_start);
 	/* Another unlocker may have raced us to the mapping (libcryptsetup then says EEXIST
