@@ -5,7 +5,11 @@
 #                         (initrd-bek.img plus two test hooks, each inert unless the kernel
 #                         command line asks: a second "bek-unlock boot" unit (bektest.twin,
 #                         scenario twin) and a udev rule that holds vda's processing
-#                         (bektest.udev_sleep=N, scenario udev-slow))
+#                         (bektest.udev_sleep=N, scenario udev-slow), and a suspended
+#                         device-mapper device before bek-unlock starts
+#                         (bektest.dm_suspended, scenario dm-suspended; bektest.dm_bek_suspended,
+#                         the BEK disk behind one, scenario dm-bek-hung; bektest.hold_tableload,
+#                         a dm-crypt table load held, scenario dm-half-made))
 #   make qemu-test        the scenario matrix; a subset: make qemu-test SCENARIOS="a d"
 #   make demo             boot scenario a and show the console lines that matter
 #                         (FLAVOUR=dracut-nosystemd: a dracut initramfs without systemd;
@@ -59,16 +63,29 @@ $(QEMU_BEK): qemu/initramfs.sh $(QEMU_KVER) build/stage/.stamp
 
 # The test hooks go in with dracut --include (a tree: the twin unit and its
 # sysinit.target.wants link, the udev rule).
-$(QEMU_TWIN): qemu/initramfs.sh qemu/bek-unlock-twin.service qemu/bek-test-udev.rules $(QEMU_KVER) build/stage/.stamp
+QEMU_TEST_UNITS := qemu/bek-test-dm.service qemu/bek-test-dmbek.service qemu/bek-test-leftovers.service \
+                   qemu/bek-test-tableload.service
+$(QEMU_TWIN): qemu/initramfs.sh qemu/bek-unlock-twin.service qemu/bek-test-udev.rules $(QEMU_TEST_UNITS) \
+    qemu/bek-test-modprobe-hold \
+    $(QEMU_KVER) build/stage/.stamp
 	rm -rf $(QEMU_TWIN_INC)
 	mkdir -p $(QEMU_TWIN_INC)/etc/systemd/system/sysinit.target.wants $(QEMU_TWIN_INC)/etc/udev/rules.d
 	cp qemu/bek-unlock-twin.service $(QEMU_TWIN_INC)/etc/systemd/system/
 	ln -s ../bek-unlock-twin.service $(QEMU_TWIN_INC)/etc/systemd/system/sysinit.target.wants/
+	for u in $(QEMU_TEST_UNITS); do cp $$u $(QEMU_TWIN_INC)/etc/systemd/system/ && \
+	    ln -s ../$$(basename $$u) $(QEMU_TWIN_INC)/etc/systemd/system/sysinit.target.wants/; done
 	cp qemu/bek-test-udev.rules $(QEMU_TWIN_INC)/etc/udev/rules.d/50-bek-test.rules
+	install -D -m 0755 qemu/bek-test-modprobe-hold $(QEMU_TWIN_INC)/usr/lib/bek-test/modprobe-hold
 	BEK_QEMU_DRACUT_ARGS="--include $(abspath $(QEMU_TWIN_INC)) /" \
 	qemu/initramfs.sh $@ $(QEMU_DIR)/kernel $(QEMU_BEK_MOD) build/stage/usr/sbin/bek-unlock
 
-qemu-test: $(QEMU_IMAGES) $(QEMU_BASE) $(QEMU_INITRD) $(QEMU_TWIN)
+# Scenario dm-bek-hung's BEK disk: 1 MiB of zeros, then bek-good.img's filesystem (only a
+# device-mapper device at that offset shows it).
+QEMU_BEK_AT1M := $(QEMU_DIR)/images/bek-at1m.img
+$(QEMU_BEK_AT1M): $(QEMU_IMAGES)
+	{ head -c 1048576 /dev/zero; cat $(QEMU_DIR)/images/bek-good.img; } >$@.tmp && mv $@.tmp $@
+
+qemu-test: $(QEMU_IMAGES) $(QEMU_BASE) $(QEMU_INITRD) $(QEMU_TWIN) $(QEMU_BEK_AT1M)
 	$(QEMU_RUN) --all-initrds "$(QEMU_ALL_INITRDS)" $(SCENARIOS)
 
 # make demo FLAVOUR=F: the target demo-F (dracut-nosystemd: qemu/nosd.mk's image;

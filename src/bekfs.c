@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "beneath.h"
+#include "deadline.h"
 #include "log.h"
 #include "timing.h"
 
@@ -105,6 +106,7 @@ static int open_key(int dirfd, const char *key_file, struct bek_secret *key, cha
 struct private_mount {
 	char dir[sizeof(BEK_MOUNT_PARENT "/bek-unlock.XXXXXX")];
 	int dirfd;
+	struct bek_activity *act;   /* told of dir while it exists */
 };
 
 static void umount_private(struct private_mount *m)
@@ -114,6 +116,7 @@ static void umount_private(struct private_mount *m)
 	if (umount2(m->dir, MNT_DETACH) < 0)
 		bek_log_errno(LOG_ERR, errno, "Failed to unmount %s: %m", m->dir);
 	rmdir(m->dir);
+	bek_activity_made(m->act, BEK_MADE_DIR, NULL);
 	bek_timing_add(BEK_T_UNMOUNT, t);
 }
 
@@ -137,9 +140,11 @@ static int mount_private(const char *devnode, dev_t devnum, const char *fstype, 
 		r = -errno;
 		return bek_why(why, "cannot create a private mount directory"), r;
 	}
+	bek_activity_made(m->act, BEK_MADE_DIR, m->dir);
 	if (mount(devnode, m->dir, fstype, MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_NOATIME, options) < 0) {
 		r = -errno;
 		rmdir(m->dir);
+		bek_activity_made(m->act, BEK_MADE_DIR, NULL);
 		return bek_why(why, "cannot mount the filesystem"), r;
 	}
 	m->dirfd = open(m->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -147,6 +152,7 @@ static int mount_private(const char *devnode, dev_t devnum, const char *fstype, 
 		r = -errno;
 		umount2(m->dir, MNT_DETACH);
 		rmdir(m->dir);
+		bek_activity_made(m->act, BEK_MADE_DIR, NULL);
 		return bek_why(why, "cannot open the mounted filesystem"), r;
 	}
 	if (fstat(m->dirfd, &st) < 0 || st.st_dev != devnum) {
@@ -158,9 +164,9 @@ static int mount_private(const char *devnode, dev_t devnum, const char *fstype, 
 }
 
 int bek_read_key(const char *devnode, dev_t devnum, const char *fstype, const char *key_file,
-		 struct bek_secret *key, char why[BEK_WHY_MAX])
+		 struct bek_secret *key, struct bek_activity *act, char why[BEK_WHY_MAX])
 {
-	struct private_mount m;
+	struct private_mount m = { .act = act };
 	if (!bek_key_fs_ok(fstype))
 		return bek_why(why, "%s, not VFAT", fstype), -EMEDIUMTYPE;
 	int r = mount_private(devnode, devnum, fstype, &m, why);
@@ -191,9 +197,9 @@ static int copy_fd(int in, int out, off_t size, char why[BEK_WHY_MAX])
 }
 
 int bek_read_header(const char *devnode, dev_t devnum, const char *fstype, const char *path, int out,
-		    char why[BEK_WHY_MAX])
+		    struct bek_activity *act, char why[BEK_WHY_MAX])
 {
-	struct private_mount m;
+	struct private_mount m = { .act = act };
 	struct stat st;
 	char w[BEK_WHY_MAX];
 	int r = mount_private(devnode, devnum, fstype, &m, why);

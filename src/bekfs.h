@@ -11,6 +11,8 @@
 #include <sys/types.h>
 
 #include "secret.h"
+
+struct bek_activity;
 #include "why.h"
 
 #define BEK_KEY_SIZE_MAX (8u * 1024 * 1024)
@@ -32,14 +34,15 @@ int bek_private_mounts(void);
 /* Mounts devnode (which must still be the block device devnum that was probed, and
  * VFAT) read-only, nosuid, nodev, noexec in a fresh 0700 directory, reads key_file from
  * its root into locked memory and unmounts it. Returns 0 with the key in *key, or a
- * negative errno with why set ("key file is empty", ...). */
+ * negative errno with why set ("key file is empty", ...). act: the deadline's record,
+ * told of the mount directory while it exists (NULL: none). */
 int bek_read_key(const char *devnode, dev_t devnum, const char *fstype, const char *key_file,
-		 struct bek_secret *key, char why[BEK_WHY_MAX]);
+		 struct bek_secret *key, struct bek_activity *act, char why[BEK_WHY_MAX]);
 
 /* Mounts devnode like bek_read_key, copies the detached LUKS header at path (relative;
  * no symbolic link followed, the mount never left) to the file open at out, and
  * unmounts. Returns 0 or a negative errno with why set. */
 int bek_read_header(const char *devnode, dev_t devnum, const char *fstype, const char *path, int out,
-		    char why[BEK_WHY_MAX]);
+		    struct bek_activity *act, char why[BEK_WHY_MAX]);
 
 #endif

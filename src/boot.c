@@ -48,7 +48,7 @@ static bool label_wanted(const struct boot *b, const char *label)
 	return false;
 }
 
-static void fail(struct volume *v, const char *why)
+static void fail_volume(struct volume *v, const char *why)
 {
 	v->state = VOL_FAILED;
 	snprintf(v->reason, sizeof(v->reason), "%s", why);
@@ -84,7 +84,7 @@ static void plan_from(struct boot *b, struct volume *v, const struct bek_luks_in
 		return;
 	}
 	if (r < 0)
-		return fail(v, why);
+		return fail_volume(v, why);
 	char slot[24] = "";
 	if (p->keyslot >= 0)
 		snprintf(slot, sizeof(slot), " for keyslot %d", p->keyslot);
@@ -103,7 +103,7 @@ static void plan_volume(struct boot *b, struct volume *v)
 	int r = bek_luks_read(header, &info, &v->cd);
 	if (r < 0) {
 		bek_why(why, "cannot read a LUKS header on %s: %s", header, strerror(-r));
-		return fail(v, why);
+		return fail_volume(v, why);
 	}
 	plan_from(b, v, &info);
 }
@@ -117,7 +117,7 @@ static void use_header_copy(struct boot *b, struct volume *v, const char *why)
 		v->header[0] = '\0';
 		snprintf(reason, sizeof(reason), "detached LUKS header %s unavailable %s and no copy in the initramfs",
 			 v->entry->header, why);
-		return fail(v, reason);
+		return fail_volume(v, reason);
 	}
 	bek_log(LOG_WARNING, "%s: using the LUKS header copied into the initramfs at build time: %s %s",
 		v->plan.name, v->entry->header, why);
@@ -137,10 +137,10 @@ static void fetch_header(struct boot *b, struct volume *v)
 		char why[BEK_WHY_MAX], paren[BEK_WHY_MAX + 2];
 		if (strcmp(f->uuid, e->header_fs) != 0)
 			continue;
-		bek_activity_for(v->plan.name, bek_fallback(v));
-		bek_activity(false, "reading its LUKS header from %s", f->node);
-		int r = bek_header_refresh(e, f->node, f->devnum, f->fstype, why);
-		bek_activity_idle();
+		bek_activity_for(b->act, v->plan.name, bek_fallback(v), bek_others_open(b, v));
+		bek_activity(b->act, false, "reading its LUKS header from %s", f->node);
+		int r = bek_header_refresh(e, f->node, f->devnum, f->fstype, b->act, why);
+		bek_activity_idle(b->act);
 		if (r < 0) {
 			snprintf(paren, sizeof(paren), "(%s)", why);
 			return use_header_copy(b, v, paren);
@@ -294,7 +294,7 @@ static bool want_rescan(void *ud)
 /* A BEK disk is here (not only the filesystem holding a detached header, which the
  * disks also keep): what the unlock waits for now is the volumes, so a disk the kernel
  * has announced is read at once, not after udev's grace. */
-static bool hurry(void *ud)
+static bool bek_disk_present(void *ud)
 {
 	const struct boot *b = ud;
 	for (size_t i = 0; i < b->disks.n_fs; i++)
@@ -305,17 +305,26 @@ static bool hurry(void *ud)
 
 static struct boot the_boot;    /* static: large, and there is only one boot */
 
-static int run(void *ud)
+/* The worker (deadline.c runs it in a child process). */
+static int boot_worker(void *ud)
 {
 	struct boot *b = ud;
-	const struct bek_wait_ops ops = { .device = on_device, .done = on_batch, .rescan = want_rescan, .hurry = hurry };
+	const struct bek_wait_ops ops = { .device = on_device, .done = on_batch, .rescan = want_rescan,
+					  .hurry = bek_disk_present };
 	int r = bek_private_mounts();
 	if (r < 0)
 		return bek_log_errno(LOG_ERR, r, "Failed to make mounts private: %m"), BEK_EXIT_ERROR;
 	bek_luks_quiet();
 	bek_timing_add(BEK_T_STARTUP, bek_timing_started());
-	r = bek_wait_run(b->cfg->timeout_s * 1000u, b->cfg->settled_after, &ops, b);
-	int rc = r < 0 && r != -ETIMEDOUT ? BEK_EXIT_ERROR : bek_report_outcome(b, r == -ETIMEDOUT);
+	r = bek_wait_run(b->cfg->timeout_s * 1000u, b->cfg->settled_after, &ops, b, b->act);
+	int rc;
+	if (r < 0 && r != -ETIMEDOUT) {
+		/* wait.c said why; nothing was waited for. */
+		bek_log(LOG_ERR, "not waiting for a BEK disk; volumes not unlocked are left to the passphrase prompt");
+		rc = BEK_EXIT_ERROR;
+	} else {
+		rc = bek_report_outcome(b, r == -ETIMEDOUT);
+	}
 	for (size_t i = 0; i < b->n_vols; i++)
 		crypt_free(b->vols[i].cd);
 	bek_disks_free(&b->disks);
@@ -330,11 +339,14 @@ static int run(void *ud)
 int bek_boot(const struct bek_config *cfg, const struct bek_crypttab_entry *entries, size_t n_entries)
 {
 	struct boot *b = &the_boot;
+	struct bek_activity act;
 	if (!cfg->enabled) {
 		bek_log(LOG_NOTICE, "disabled on the kernel command line");
 		return BEK_EXIT_OK;
 	}
 	memset(b, 0, sizeof(*b));
+	bek_activity_init(&act);
+	b->act = &act;
 	b->cfg = cfg;
 	b->entries = entries;
 	b->n_entries = n_entries;
@@ -349,5 +361,5 @@ int bek_boot(const struct bek_config *cfg, const struct bek_crypttab_entry *entr
 		snprintf(v->plan.uuid, sizeof(v->plan.uuid), "%s", cfg->targets[i].uuid);
 		snprintf(v->plan.name, sizeof(v->plan.name), "%s", cfg->targets[i].name);
 	}
-	return bek_deadline_run(cfg->timeout_s, run, b);
+	return bek_deadline_run(cfg->timeout_s, &act, boot_worker, b);
 }

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "bekfs.h"
+#include "deadline.h"
 #include "luks.h"
 #include "mapcheck.h"
 
@@ -43,7 +44,7 @@ static int compare_with_copy(const char *fresh, const char *copy, const char *fs
 }
 
 int bek_header_refresh(const struct bek_crypttab_entry *e, const char *fsnode, dev_t devnum, const char *fstype,
-		       char why[BEK_WHY_MAX])
+		       struct bek_activity *act, char why[BEK_WHY_MAX])
 {
 	char copy[BEK_HEADER_PATH_MAX], tmp[BEK_HEADER_PATH_MAX + 8], w[BEK_WHY_MAX] = "cannot write the copy in the initramfs";
 	int r;
@@ -54,8 +55,10 @@ int bek_header_refresh(const struct bek_crypttab_entry *e, const char *fsnode, d
 	int out = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (out < 0)
 		r = -errno;
-	else
-		r = bek_read_header(fsnode, devnum, fstype, e->header_path, out, w);
+	else {
+		bek_activity_made(act, BEK_MADE_FILE, tmp);
+		r = bek_read_header(fsnode, devnum, fstype, e->header_path, out, act, w);
+	}
 	if (out >= 0 && close(out) < 0 && r == 0)
 		r = -errno;
 	if (r < 0) {
@@ -70,11 +73,14 @@ int bek_header_refresh(const struct bek_crypttab_entry *e, const char *fsnode, d
 	}
 	if (r < 0)
 		unlink(tmp);
+	if (out >= 0)
+		bek_activity_made(act, BEK_MADE_FILE, NULL);
 	return r;
 }
 
 /* Tries the key on the header at path for the volume on device (see mapcheck.h). */
-static int try_header(const char *path, const char *device, const struct bek_secret *key, char why[BEK_WHY_MAX])
+static int try_header(const char *path, const char *device, const struct bek_secret *key, struct bek_activity *act,
+		      char why[BEK_WHY_MAX])
 {
 	struct bek_luks_info info;
 	struct crypt_device *cd = NULL;
@@ -85,18 +91,18 @@ static int try_header(const char *path, const char *device, const struct bek_sec
 	else if ((r = crypt_set_data_device(cd, device)) < 0)
 		bek_why(why, "cannot use %s as its data device: %s", device, strerror(-r));
 	else
-		r = bek_mapping_content(cd, -1, key, type, why);
+		r = bek_mapping_content(cd, -1, key, act, type, why);
 	crypt_free(cd);
 	return r;
 }
 
 int bek_header_choose(const struct bek_crypttab_entry *e, const char *device, const struct bek_secret *key,
-		      bool *from_boot, char why[BEK_WHY_MAX])
+		      struct bek_activity *act, bool *from_boot, char why[BEK_WHY_MAX])
 {
 	char boot[BEK_HEADER_PATH_MAX], copy[BEK_HEADER_PATH_MAX], on_boot[BEK_WHY_MAX], in_copy[BEK_WHY_MAX];
 	bek_header_boot_path(e, boot);
 	bek_header_copy_path(e, copy);
-	int r = try_header(boot, device, key, on_boot);
+	int r = try_header(boot, device, key, act, on_boot);
 	*from_boot = r >= 0;
 	if (r >= 0) {
 		if (rename(boot, copy) < 0) {
@@ -107,7 +113,7 @@ int bek_header_choose(const struct bek_crypttab_entry *e, const char *device, co
 		bek_why(why, "%s", on_boot);
 		return r;
 	}
-	int c = try_header(copy, device, key, in_copy);
+	int c = try_header(copy, device, key, act, in_copy);
 	if (c >= 0) {
 		unlink(boot);
 		bek_why(why, "%.120s; the one read at boot: %.100s", in_copy, on_boot);

@@ -11,6 +11,8 @@
 #include <sys/types.h>
 
 #include "crypttab.h"
+
+struct bek_activity;
 #include "why.h"
 
 #define BEK_HEADER_COPY_DIR "/etc/bek-unlock/headers/"
@@ -29,9 +31,10 @@ void bek_header_boot_path(const struct bek_crypttab_entry *e, char path[BEK_HEAD
  * re-encrypted): the header read is kept at bek_header_boot_path(), the copy stays, why
  * names both UUIDs, and 1 is returned: bek_header_choose() decides with the key.
  * Otherwise a negative errno with why set ("header file not found on /dev/vda1: ...");
- * the copy is then as it was. */
+ * the copy is then as it was. act: the deadline's record, told of the file being written
+ * (NULL: none). */
 int bek_header_refresh(const struct bek_crypttab_entry *e, const char *fsnode, dev_t devnum, const char *fstype,
-		       char why[BEK_WHY_MAX]);
+		       struct bek_activity *act, char why[BEK_WHY_MAX]);
 
 /* After bek_header_refresh() returned 1: the header is the one with which the key opens
  * a keyslot AND the volume on device maps recognisable content (mapcheck.h); the header
@@ -41,6 +44,6 @@ int bek_header_refresh(const struct bek_crypttab_entry *e, const char *fsnode, d
  * negative errno with why saying what each showed; the copy is then as it was. */
 struct bek_secret;
 int bek_header_choose(const struct bek_crypttab_entry *e, const char *device, const struct bek_secret *key,
-		      bool *from_boot, char why[BEK_WHY_MAX]);
+		      struct bek_activity *act, bool *from_boot, char why[BEK_WHY_MAX]);
 
 #endif

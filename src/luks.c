@@ -123,18 +123,18 @@ static bool fits_memory(struct crypt_device *cd, int keyslot, long avail_kb, uns
 }
 
 static int activate(struct crypt_device *cd, const char *name, int keyslot, const struct bek_secret *key,
-		    uint32_t flags)
+		    uint32_t flags, struct bek_activity *act)
 {
 	struct crypt_pbkdf_type pbkdf = { .type = NULL };
 	(void)crypt_keyslot_get_pbkdf(cd, keyslot, &pbkdf);
-	bek_activity(true, "deriving the key for keyslot %d (%s)", keyslot, pbkdf.type ? pbkdf.type : "unknown KDF");
+	bek_activity(act, true, "deriving the key for keyslot %d (%s)", keyslot, pbkdf.type ? pbkdf.type : "unknown KDF");
 	return crypt_activate_by_passphrase(cd, name, keyslot, key->data, key->size, flags);
 }
 
 /* Like CRYPT_ANY_SLOT (one key derivation per keyslot in use), skipping keyslots whose
  * key derivation cannot fit in memory; *skipped is the first one skipped, or -1. */
 static int activate_any(struct crypt_device *cd, const char *name, const struct bek_secret *key,
-			uint32_t flags, long avail_kb, unsigned *need_mib, int *skipped)
+			uint32_t flags, long avail_kb, unsigned *need_mib, int *skipped, struct bek_activity *act)
 {
 	int r = -ENOMEM;
 	*skipped = -1;
@@ -149,7 +149,7 @@ static int activate_any(struct crypt_device *cd, const char *name, const struct 
 			}
 			continue;
 		}
-		r = activate(cd, name, slot, key, flags);
+		r = activate(cd, name, slot, key, flags, act);
 		if (r != -EPERM)
 			return r;
 	}
@@ -176,7 +176,8 @@ static void prepare_kernel_cipher(struct crypt_device *cd)
 }
 
 int bek_luks_unlock(struct crypt_device *loaded, const char *device, const char *header, const char *name,
-		    int keyslot, bool discard, const struct bek_secret *key, char why[BEK_WHY_MAX])
+		    int keyslot, bool discard, const struct bek_secret *key, struct bek_activity *act,
+		    char why[BEK_WHY_MAX])
 {
 	struct crypt_device *cd = loaded;
 	unsigned need_mib = 0;
@@ -198,9 +199,9 @@ int bek_luks_unlock(struct crypt_device *loaded, const char *device, const char 
 	t = bek_clock_us();
 	prepare_kernel_cipher(cd);
 	if (keyslot < 0)
-		r = activate_any(cd, name, key, flags, avail_kb, &need_mib, &skipped);
+		r = activate_any(cd, name, key, flags, avail_kb, &need_mib, &skipped, act);
 	else if (fits_memory(cd, keyslot, avail_kb, &need_mib))
-		r = activate(cd, name, keyslot, key, flags);
+		r = activate(cd, name, keyslot, key, flags, act);
 	else
 		r = -ENOMEM;
 	bek_timing_add(BEK_T_ACTIVATE, t);

@@ -53,16 +53,17 @@ static int probe_content(const char *node, char type[BEK_CONTENT_TYPE_MAX])
 	return r == 0 || r == -2 ? 1 : r == 1 ? 0 : -EIO;
 }
 
-int bek_mapping_content(struct crypt_device *cd, int keyslot, const struct bek_secret *key,
+int bek_mapping_content(struct crypt_device *cd, int keyslot, const struct bek_secret *key, struct bek_activity *act,
 			char type[BEK_CONTENT_TYPE_MAX], char why[BEK_WHY_MAX])
 {
-	char name[64], node[64];
-	snprintf(name, sizeof(name), "bek-unlock-check-%ld", (long)getpid());
+	char name[BEK_CHECK_NAME_MAX], node[64];
+	snprintf(name, sizeof(name), BEK_CHECK_NAME_FMT, (long)getpid());
 	type[0] = '\0';
-	bek_activity(true, "deriving the key to check what this header maps");
+	/* Not "activating": the record's name is the volume's, which this does not make. */
+	bek_activity(act, false, "deriving the key to check what a LUKS header maps");
 	int slot = crypt_activate_by_passphrase(cd, name, keyslot < 0 ? CRYPT_ANY_SLOT : keyslot, key->data,
 						key->size, CRYPT_ACTIVATE_READONLY | CRYPT_ACTIVATE_PRIVATE);
-	bek_activity_idle();
+	bek_activity_idle(act);
 	if (slot < 0)
 		return bek_why(why, slot == -EPERM ? "the key opens no keyslot of it" : "cannot open it read-only: %s",
 			       strerror(-slot)), slot;

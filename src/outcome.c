@@ -41,6 +41,14 @@ void bek_leave_strangers(struct boot *b)
 	}
 }
 
+bool bek_others_open(const struct boot *b, const struct volume *v)
+{
+	for (size_t i = 0; i < b->n_vols; i++)
+		if (&b->vols[i] != v && b->vols[i].state != VOL_OPEN && b->vols[i].state != VOL_MERGED)
+			return false;
+	return true;
+}
+
 bool bek_done(const struct boot *b, bool settled)
 {
 	bool all_final = true, hopeless = true;
@@ -57,7 +65,7 @@ bool bek_done(const struct boot *b, bool settled)
 	return settled && (b->n_vols == 0 || hopeless);
 }
 
-static int report(const struct boot *b, const struct volume *v, bool timed_out)
+static int report_volume(const struct boot *b, const struct volume *v, bool timed_out)
 {
 	unsigned s = b->cfg->timeout_s, untried;
 	char ign[64];
@@ -106,7 +114,7 @@ int bek_report_outcome(const struct boot *b, bool timed_out)
 	}
 	/* The first failure decides the exit code, except that "no BEK disk" wins. */
 	for (size_t i = 0; i < b->n_vols; i++) {
-		int r = report(b, &b->vols[i], timed_out);
+		int r = report_volume(b, &b->vols[i], timed_out);
 		if (r == BEK_EXIT_NO_BEK || rc == BEK_EXIT_OK)
 			rc = r ? r : rc;
 	}

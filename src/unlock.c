@@ -42,13 +42,13 @@ static void on_critical_path(void)
 /* The header read at boot and the copy are of different volumes (boot.c): the key and
  * what it maps decide (header.h); the volume is then planned again from the one chosen,
  * on the keyslot that opened. Returns 0, or a negative errno with v->reason set. */
-static int choose_header(struct volume *v, const struct bek_fs *d, const struct bek_secret *key)
+static int choose_header(const struct boot *b, struct volume *v, const struct bek_fs *d,
+			 const struct bek_secret *key)
 {
 	struct bek_luks_info info;
 	char why[BEK_WHY_MAX];
 	bool from_boot;
-	bek_activity(false, "choosing between two LUKS headers with the key from %s", d->node);
-	int slot = bek_header_choose(v->entry, v->node, key, &from_boot, why);
+	int slot = bek_header_choose(v->entry, v->node, key, b->act, &from_boot, why);
 	if (slot < 0) {
 		snprintf(v->reason, sizeof(v->reason), "%s (key file \"%s\" on %s)", why, v->plan.key_file, d->node);
 		bek_log(LOG_ERR, "%s: %s", v->plan.name, v->reason);
@@ -76,26 +76,26 @@ static void try_disk(const struct boot *b, struct volume *v, struct bek_fs *d, u
 
 	d->tried |= 1u << bit;
 	on_critical_path();
-	bek_activity_for(v->plan.name, bek_fallback(v));
-	bek_activity(false, "reading key file \"%s\" from %s", v->plan.key_file, d->node);
+	bek_activity_for(b->act, v->plan.name, bek_fallback(v), bek_others_open(b, v));
+	bek_activity(b->act, false, "reading key file \"%s\" from %s", v->plan.key_file, d->node);
 	uint64_t read_start = bek_clock_us();
-	int r = bek_read_key(d->node, d->devnum, d->fstype, v->plan.key_file, &key, why);
+	int r = bek_read_key(d->node, d->devnum, d->fstype, v->plan.key_file, &key, b->act, why);
 	if (r < 0) {
-		bek_activity_idle();
+		bek_activity_idle(b->act);
 		snprintf(v->reason, sizeof(v->reason), "%s (key file \"%s\" on %s)", why, v->plan.key_file, d->node);
 		bek_log_errno(LOG_ERR, r, "%s: %s: %m", v->plan.name, v->reason);
 		return;
 	}
-	if (v->headers_differ && (r = choose_header(v, d, &key)) < 0) {
+	if (v->headers_differ && (r = choose_header(b, v, d, &key)) < 0) {
 		bek_secret_free(&key);
-		bek_activity_idle();
+		bek_activity_idle(b->act);
 		return;
 	}
 	uint64_t t0 = bek_clock_us();
 	r = bek_luks_unlock(v->cd, v->node, v->header[0] ? v->header : NULL, v->plan.name, v->plan.keyslot,
-			    v->plan.discard, &key, why);
+			    v->plan.discard, &key, b->act, why);
 	bek_secret_free(&key);
-	bek_activity_idle();
+	bek_activity_idle(b->act);
 	if (b->cfg->debug)
 		log_split(v, d, read_start);
 	/* Another unlocker may have raced us to the mapping (libcryptsetup then says EEXIST

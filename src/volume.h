@@ -11,6 +11,7 @@
 
 #include "cmdline.h"
 #include "crypttab.h"
+#include "deadline.h"
 #include "disks.h"
 #include "header.h"
 #include "plan.h"
@@ -54,6 +55,7 @@ struct boot {
 	size_t n_vols;
 	bool rescan;               /* a token named a BEK label: look at every device again */
 	uint64_t start_us;
+	struct bek_activity *act;  /* the deadline's record (bek_boot() owns it) */
 };
 
 static inline bool bek_final(const struct volume *v)
@@ -84,6 +86,8 @@ unsigned bek_disks_for(const struct boot *b, const struct volume *v, unsigned *u
 /* outcome.c: once udev has settled, leaves alone the volumes that are not bek-unlock's
  * own when no BEK disk is there. */
 void bek_leave_strangers(struct boot *b);
+/* outcome.c: whether every volume but v is open (v opening would mean all are). */
+bool bek_others_open(const struct boot *b, const struct volume *v);
 /* outcome.c: whether nothing more can happen (udev settled says whether the set of
  * devices may still grow). */
 bool bek_done(const struct boot *b, bool settled);

@@ -16,48 +16,53 @@
 
 #define MONITOR_BUFFER (4 * 1024 * 1024)
 
-static bool worth_probing(struct udev_device *dev)
+/* Which block devices bek-unlock may read itself (libblkid), when udev has not said what
+ * is on them: one rule for the devices there at start, udev's events and the kernel's.
+ * Never: empty devices (loop, ram, CD drives without media, a device-mapper device
+ * without a table), nor device-mapper or MD devices (they can exist suspended or not yet
+ * assembled, where a read blocks until someone resumes them; udev's rules know,
+ * DM_SUSPENDED or md/array_state, and skip them), nor CD and floppy drives (udev probes
+ * them with their own helpers; a floppy's probe can stall for seconds). Those are known
+ * only by udev's own probe (ID_FS_TYPE), when it made one. */
+bool bek_may_read(const char *sysname, const char *size)
 {
-	const char *size = udev_device_get_sysattr_value(dev, "size");
-	const char *node = udev_device_get_devnode(dev);
-	/* Empty devices (loop, ram, CD drives without media) and floppies, whose
-	 * probing can stall for seconds, never hold a BEK volume. */
-	return node && strncmp(node, "/dev/fd", 7) != 0 && !(size && strcmp(size, "0") == 0);
+	static const char *const udev_only[] = { "dm-", "md", "sr", "fd" };
+	if (!sysname || (size && strcmp(size, "0") == 0))
+		return false;
+	for (size_t i = 0; i < sizeof(udev_only) / sizeof(udev_only[0]); i++)
+		if (strncmp(sysname, udev_only[i], strlen(udev_only[i])) == 0)
+			return false;
+	return true;
+}
+
+static bool may_read(struct udev_device *dev)
+{
+	return bek_may_read(udev_device_get_sysname(dev), udev_device_get_sysattr_value(dev, "size"));
 }
 
 /* The kernel's own "add"/"change" announcement of a disk or partition comes before udev
  * has run its rules on it (under load, most of a second before: measured 0.7-0.9 s for a
  * LUKS disk in a systemd initramfs), and its node is already in devtmpfs: such a device
- * is probed on it when udev has not reported it EARLY_GRACE_MS later. Not device-mapper
- * or MD devices: they can exist suspended or not yet assembled, where a read would block
- * until someone resumes them; udev's rules know (DM_SUSPENDED, md/array_state) and skip
- * them, so those wait for udev's event. Nor CD and floppy drives, which udev probes with
- * their own helpers. */
-static bool early_ok(struct udev_device *dev)
-{
-	const char *name = udev_device_get_sysname(dev);
-	static const char *const later[] = { "dm-", "md", "sr", "fd" };
+ * is probed on it when udev has not reported it EARLY_GRACE_MS later, if bek_may_read()
+ * allows; the others wait for udev's event. */
 
-	if (!name)
-		return false;
-	for (size_t i = 0; i < sizeof(later) / sizeof(later[0]); i++)
-		if (strncmp(name, later[i], strlen(later[i])) == 0)
-			return false;
-	return true;
-}
-
-static void report(const struct bek_wait_ops *ops, void *ud, struct udev_device *dev, const char *action)
+/* Tells ops about a device: what udev's probe found on it, or NULL (the callee reads it)
+ * when udev has not probed it and bek_may_read() allows; else nothing yet (udev's own
+ * event will say). */
+static void report_device(const struct bek_wait_ops *ops, void *ud, struct udev_device *dev, const char *action)
 {
 	const char *node = udev_device_get_devnode(dev);
 	struct bek_probe found;
 	bool removed = strcmp(action, "remove") == 0;
 
-	if (!node || (!removed && !worth_probing(dev)))
+	if (!node)
 		return;
 	/* udev has already read the device (its blkid builtin): no need to read it again. */
 	uint64_t t = bek_clock_us();
 	bool known = !removed && bek_probe_udev(dev, &found) == 0;
 	bek_timing_add(BEK_T_PROBE, t);
+	if (!removed && !known && !may_read(dev))
+		return;
 	ops->device(ud, action, node, udev_device_get_devnum(dev), known ? &found : NULL);
 }
 
@@ -77,7 +82,7 @@ static int enumerate(struct udev *udev, const struct bek_wait_ops *ops, void *ud
 	udev_list_entry_foreach(it, udev_enumerate_get_list_entry(e)) {
 		struct udev_device *dev = udev_device_new_from_syspath(udev, udev_list_entry_get_name(it));
 		if (dev) {
-			report(ops, ud, dev, "enumerate");
+			report_device(ops, ud, dev, "enumerate");
 			udev_device_unref(dev);
 		}
 	}
@@ -154,7 +159,7 @@ static void unseen_report(struct unseen *u, bool all, const struct bek_wait_ops 
 		struct unseen_dev *e = &u->v[i];
 		if (e->dev && (all || e->due_us <= now)) {
 			const char *action = udev_device_get_action(e->dev);
-			report(ops, ud, e->dev, action ? action : "change");
+			report_device(ops, ud, e->dev, action ? action : "change");
 			e->dev = udev_device_unref(e->dev);
 		}
 	}
@@ -167,9 +172,9 @@ static void unseen_free(struct unseen *u)
 	free(u->v);
 }
 
-/* Everything a monitor has ready; from the kernel's monitor only what early_ok() allows
- * ("remove" included: the device is gone whatever udev has yet to say). */
-static void drain(struct udev_monitor *mon, bool kernel, struct unseen *u, const struct bek_wait_ops *ops,
+/* Everything a monitor has ready; from the kernel's monitor only what bek_may_read()
+ * allows ("remove" included: the device is gone whatever udev has yet to say). */
+static void read_monitor(struct udev_monitor *mon, bool kernel, struct unseen *u, const struct bek_wait_ops *ops,
 		  void *ud)
 {
 	struct udev_device *dev;
@@ -178,13 +183,13 @@ static void drain(struct udev_monitor *mon, bool kernel, struct unseen *u, const
 		dev_t d = udev_device_get_devnum(dev);
 		if (!kernel) {
 			unseen_del(u, d);
-			report(ops, ud, dev, action ? action : "change");
-		} else if (early_ok(dev)) {
+			report_device(ops, ud, dev, action ? action : "change");
+		} else if (may_read(dev)) {
 			bool removed = action && strcmp(action, "remove") == 0;
 			if (removed)
 				unseen_del(u, d);
 			if (removed || !unseen_add(u, dev))
-				report(ops, ud, dev, action ? action : "change");
+				report_device(ops, ud, dev, action ? action : "change");
 		}
 		udev_device_unref(dev);
 	}
@@ -222,14 +227,22 @@ static bool marker_seen(const char *marker, int ifd)
 	return access(marker, F_OK) == 0;
 }
 
-static int run(struct udev *udev, struct udev_monitor *mon, struct udev_monitor *kmon, unsigned timeout_ms,
-	       const char *settled_after, const struct bek_wait_ops *ops, void *ud)
+static int watch_devices(struct udev *udev, struct udev_monitor *mon, struct udev_monitor *kmon,
+			 unsigned timeout_ms, const char *settled_after, const struct bek_wait_ops *ops, void *ud,
+			 struct bek_activity *act)
 {
+	errno = 0;
 	struct udev_queue *queue = udev_queue_new(udev);
-	int timer = bek_timerfd(timeout_ms);
-	int r = timer;
+	int timer = -1, r;
 
-	if (!queue || timer < 0)
+	/* Without udev's queue, settling cannot be known: a failure, not "done". */
+	if (!queue) {
+		r = errno > 0 ? -errno : -ENOMEM;
+		goto out;
+	}
+	timer = bek_timerfd(timeout_ms);
+	r = timer < 0 ? timer : 0;
+	if (r < 0)
 		goto out;
 	/* The queue's inotify fd wakes us when udev's queue drains; without it we
 	 * still notice settling whenever a device event arrives. */
@@ -251,7 +264,7 @@ static int run(struct udev *udev, struct udev_monitor *mon, struct udev_monitor 
 			r = enumerate(udev, ops, ud);
 			continue;
 		}
-		bek_activity_idle();
+		bek_activity_idle(act);
 		uint64_t t = bek_clock_us();
 		/* A negative fd is ignored. */
 		int due = unseen_next_ms(&u), wait_ms = triggered || ifd >= 0 ? -1 : MARKER_POLL_MS;
@@ -274,9 +287,9 @@ static int run(struct udev *udev, struct udev_monitor *mon, struct udev_monitor 
 		if (fds[3].revents)
 			udev_queue_flush(queue);
 		if (fds[2].revents)
-			drain(kmon, true, &u, ops, ud);
+			read_monitor(kmon, true, &u, ops, ud);
 		if (fds[0].revents)
-			drain(mon, false, &u, ops, ud);
+			read_monitor(mon, false, &u, ops, ud);
 		unseen_report(&u, ops->hurry && ops->hurry(ud), ops, ud);
 	}
 	unseen_free(&u);
@@ -306,7 +319,8 @@ static struct udev_monitor *block_monitor(struct udev *udev, const char *source,
 	return m;
 }
 
-int bek_wait_run(unsigned timeout_ms, const char *settled_after, const struct bek_wait_ops *ops, void *ud)
+int bek_wait_run(unsigned timeout_ms, const char *settled_after, const struct bek_wait_ops *ops, void *ud,
+		 struct bek_activity *act)
 {
 	struct udev *udev = udev_new();
 	struct udev_monitor *mon = NULL, *kmon = NULL;
@@ -317,7 +331,7 @@ int bek_wait_run(unsigned timeout_ms, const char *settled_after, const struct be
 	/* The kernel's events only make a device known sooner: without them (no monitor,
 	 * or a lost event: the buffer overran) udev's event still comes. */
 	kmon = block_monitor(udev, "kernel", &ignored);
-	r = run(udev, mon, kmon, timeout_ms, settled_after, ops, ud);
+	r = watch_devices(udev, mon, kmon, timeout_ms, settled_after, ops, ud, act);
 out:
 	if (r < 0 && r != -ETIMEDOUT)
 		bek_log_errno(LOG_ERR, r, "Failed to watch block devices through udev: %m");

@@ -4,14 +4,15 @@
  * so none is missed), udev's queue (to know when udev has settled), an inotify watch for
  * the --settled-after marker and a timerfd for the deadline. A disk the kernel has
  * announced is read on that event if udev has not reported it 100 ms later (at once when
- * hurry() says so). No sleeping; no polling, but for the marker every 200 ms when its
- * directory cannot be watched. */
+ * ops->hurry() says so), if bek_may_read() allows. No sleeping; no polling, but for the
+ * marker every 200 ms when its directory cannot be watched. */
 #ifndef BEK_WAIT_H
 #define BEK_WAIT_H
 
 #include <stdbool.h>
 #include <sys/types.h>
 
+#include "deadline.h"
 #include "probe.h"
 
 struct bek_wait_ops {
@@ -31,11 +32,19 @@ struct bek_wait_ops {
 	bool (*hurry)(void *ud);
 };
 
+/* Whether bek-unlock may read a block device (sysname "vda1", sysfs size in sectors or
+ * NULL) that udev has not probed: not empty ones, nor device-mapper, MD, CD or floppy
+ * devices, which only udev's probe may describe. One rule for every path a device is
+ * reported by (those present at start, udev's events, the kernel's). */
+bool bek_may_read(const char *sysname, const char *size);
+
 /* Returns 0 when done() said so, -ETIMEDOUT at the deadline, or a negative errno
- * when udev cannot be watched. settled_after: NULL, or an absolute path that the
+ * when udev cannot be watched (its queue included: then settling cannot be known), said
+ * once here. act: the deadline's record, told when the wait is idle. settled_after: NULL, or an absolute path that the
  * glue creates once udev's coldplug has been triggered: until it exists, an empty udev
  * queue does not mean settled (bek-unlock started before the trigger, to see the disks
  * as the kernel announces them). */
-int bek_wait_run(unsigned timeout_ms, const char *settled_after, const struct bek_wait_ops *ops, void *ud);
+int bek_wait_run(unsigned timeout_ms, const char *settled_after, const struct bek_wait_ops *ops, void *ud,
+		 struct bek_activity *act);
 
 #endif

@@ -88,7 +88,7 @@ static void reads_the_probed_device(void **state)
 	char why[BEK_WHY_MAX] = "", buf[9000];
 	FILE *out = tmpfile();
 	assert_non_null(out);
-	assert_int_equal(bek_read_header(loop, loop_dev, "ext4", "luks/hdr", fileno(out), why), 0);
+	assert_int_equal(bek_read_header(loop, loop_dev, "ext4", "luks/hdr", fileno(out), NULL, why), 0);
 	assert_int_equal(pread(fileno(out), buf, sizeof(buf), 0), 8192);
 	assert_int_equal(buf[0], 'H');
 	assert_int_equal(buf[8191], 'H');
@@ -105,7 +105,7 @@ static void refuses_another_device(void **state)
 	FILE *out = tmpfile();
 	assert_non_null(out);
 	int r = bek_read_header(loop, makedev(major(loop_dev), minor(loop_dev) + 200), "ext4", "luks/hdr",
-				fileno(out), why);
+				fileno(out), NULL, why);
 	assert_int_equal(r, -ENXIO);
 	assert_non_null(strstr(why, "is no longer the device that was probed"));
 	assert_int_equal(lseek(fileno(out), 0, SEEK_END), 0);
@@ -120,7 +120,7 @@ static void key_only_from_vfat(void **state)
 	NEED_LOOP();
 	char why[BEK_WHY_MAX] = "";
 	struct bek_secret key = { 0 };
-	assert_int_equal(bek_read_key(loop, loop_dev, "ext4", "luks", &key, why), -EMEDIUMTYPE);
+	assert_int_equal(bek_read_key(loop, loop_dev, "ext4", "luks", &key, NULL, why), -EMEDIUMTYPE);
 	assert_string_equal(why, "ext4, not VFAT");
 	assert_null(key.data);
 	assert_false(mounted_anything());
@@ -133,8 +133,8 @@ static void header_path_beneath_the_mount(void **state)
 	char why[BEK_WHY_MAX] = "";
 	FILE *out = tmpfile();
 	assert_non_null(out);
-	assert_int_equal(bek_read_header(loop, loop_dev, "ext4", "luks/../luks/hdr", fileno(out), why), -EINVAL);
-	assert_int_equal(bek_read_header(loop, loop_dev, "ext4", "luks/none", fileno(out), why), -ENOENT);
+	assert_int_equal(bek_read_header(loop, loop_dev, "ext4", "luks/../luks/hdr", fileno(out), NULL, why), -EINVAL);
+	assert_int_equal(bek_read_header(loop, loop_dev, "ext4", "luks/none", fileno(out), NULL, why), -ENOENT);
 	assert_string_equal(why, "header file not found");
 	fclose(out);
 	assert_false(mounted_anything());

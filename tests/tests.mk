@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # Unit tests (cmocka) for the pure logic, built twice: plain and with ASan+UBSan.
-UNIT_TESTS := cmdline token plan crypttab recover recover_args beneath disks bekfs kcipher
+UNIT_TESTS := cmdline token plan crypttab recover recover_args beneath disks bekfs kcipher deadline wait
 unit_src_cmdline := src/cmdline.c src/keyname.c
 unit_src_token   := src/token.c src/keyname.c
 unit_src_plan    := src/plan.c src/cmdline.c src/keyname.c src/crypttab.c
@@ -11,7 +11,14 @@ unit_src_beneath  := src/beneath.c
 unit_src_disks    := src/disks.c
 unit_src_kcipher  := src/kcipher.c
 # I/O on loop devices (root, ext4): the device-number check and the VFAT-only rule.
-unit_src_bekfs    := src/bekfs.c src/beneath.c src/log.c src/timing.c src/secret.c
+unit_src_bekfs    := src/bekfs.c src/beneath.c src/log.c src/timing.c src/secret.c src/deadline.c
+# The deadline's parent and worker, with device-mapper, libcryptsetup and fork faked.
+unit_src_deadline := src/deadline.c src/log.c src/timing.c
+unit_ld_deadline  := -Wl,--wrap=crypt_status,--wrap=dm_task_create,--wrap=dm_task_set_name,--wrap=dm_task_destroy \
+                     -Wl,--wrap=dm_task_run,--wrap=dm_task_get_info,--wrap=fork
+# The wait for block devices: its one rule for what it reads, udev's queue unavailable.
+unit_src_wait     := src/wait.c src/probe.c src/cmdline.c src/keyname.c src/log.c src/timing.c src/deadline.c
+unit_ld_wait      := -Wl,--wrap=udev_queue_new
 SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 
 UNIT_BINS := $(UNIT_TESTS:%=$(BUILD)/tests/test_%) $(UNIT_TESTS:%=$(BUILD)/tests-san/test_%)
@@ -19,11 +26,11 @@ UNIT_BINS := $(UNIT_TESTS:%=$(BUILD)/tests/test_%) $(UNIT_TESTS:%=$(BUILD)/tests
 .SECONDEXPANSION:
 $(BUILD)/tests/test_%: tests/test_%.c $$(unit_src_$$*) $(wildcard src/*.h) | $(BUILD)/.deps
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) $(WARN) $(CFLAGS) $(PKG_CFLAGS) -o $@ $< $(unit_src_$*) -lcmocka $(PKG_LIBS)
+	$(CC) $(CPPFLAGS) $(WARN) $(CFLAGS) $(PKG_CFLAGS) -o $@ $< $(unit_src_$*) $(unit_ld_$*) -lcmocka $(PKG_LIBS)
 
 $(BUILD)/tests-san/test_%: tests/test_%.c $$(unit_src_$$*) $(wildcard src/*.h) | $(BUILD)/.deps
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) $(WARN) -O1 -g $(SAN_FLAGS) $(PKG_CFLAGS) -o $@ $< $(unit_src_$*) -lcmocka $(PKG_LIBS)
+	$(CC) $(CPPFLAGS) $(WARN) -O1 -g $(SAN_FLAGS) $(PKG_CFLAGS) -o $@ $< $(unit_src_$*) $(unit_ld_$*) -lcmocka $(PKG_LIBS)
 
 unit: $(UNIT_BINS)
 	@rc=0; for t in $(UNIT_BINS); do $$t || rc=1; done; exit $$rc
