@@ -17,8 +17,12 @@ kver=$(cat "$kdir/kver")
 # Lean module set that still gives systemd-cryptsetup and its console prompt.
 MODULES=${BEK_QEMU_MODULES:-"systemd systemd-initrd systemd-udevd dracut-systemd crypt dm rootfs-block udev-rules base fs-lib"}
 # Only what the baseline boot needs: vfat and its charsets must come from the bek-unlock
-# module itself, or a module that forgets them would pass here.
-DRIVERS="virtio_pci virtio_blk"
+# module itself, or a module that forgets them would pass here. And aesni_intel (with
+# crypto_simd and cryptd), as every real image carries it: a hostonly dracut image built on
+# an AES-NI machine through 90kernel-modules (=arch/x86/crypto, the modules loaded there),
+# an initramfs-tools one through cryptsetup-initramfs (the cipher's modules). udev loads it
+# during the coldplug when the CPU has the aes flag (-cpu max has it under TCG).
+DRIVERS="virtio_pci virtio_blk aesni_intel"
 # Uncompressed: the kernel has it unpacked 0.2-0.6 s sooner under TCG than lz4/zstd/gzip
 # (measured: cat 49 MiB, lz4 19 MiB, gzip 16.5 MiB, zstd 14.4 MiB); size does not matter here.
 COMPRESS=${BEK_QEMU_COMPRESS:-cat}

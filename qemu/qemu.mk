@@ -4,7 +4,8 @@
 #                         (initrd-bek.img plus two test hooks, each inert unless the kernel
 #                         command line asks: a second "bek-unlock boot" unit (bektest.twin,
 #                         scenario twin) and a udev rule that holds vda's processing
-#                         (bektest.udev_sleep=N, scenario udev-slow))
+#                         (bektest.udev_sleep=N, scenario udev-slow; bektest.aesni_late:
+#                         aesni_intel loaded only after the activation, scenario aesni-late))
 #   make qemu-test        the scenario matrix; a subset: make qemu-test SCENARIOS="a d"
 #   make demo             boot scenario a and show the console lines that matter
 #                         (FLAVOUR=dracut-nosystemd: a dracut initramfs without systemd;
