@@ -189,6 +189,8 @@ class Boot:
             "hung": self.status == "deadline" and not self.unanswered(),
             "dm": field(text, "dm"),
             "dm_by_uuid": field(text, "dm-by-uuid"),
+            # rootinit's "DRIVER:REFCNT,..." of the kernel's xts(aes) algorithms, or "none"
+            "xts_aes": field(text, "xts-aes"),
             "unlock_ms": [int(m) for m in UNLOCK_MS.findall(text)],
             "events": self.events,
             "qemu": self.status,

@@ -20,8 +20,13 @@ MODULES=${BEK_QEMU_MODULES:-"systemd systemd-initrd systemd-udevd dracut-systemd
 # The disk drivers only (vfat and its charsets must come from the bek-unlock module itself,
 # or a module that forgets them would pass here): virtio-blk, and what a hostonly image of
 # an Azure VM carries for its buses, in their QEMU form (boot.py's @BUS): SCSI (virtio-scsi
-# for hv_storvsc, sd_mod), NVMe, and the IDE channel of Gen1 VMs (ata_piix).
-DRIVERS="virtio_pci virtio_blk virtio_scsi sd_mod nvme ata_piix"
+# for hv_storvsc, sd_mod), NVMe, and the IDE channel of Gen1 VMs (ata_piix). And
+# aesni_intel (with crypto_simd and cryptd), as every real image carries it: a hostonly
+# dracut image built on an AES-NI machine through 90kernel-modules (=arch/x86/crypto, the
+# modules loaded there), an initramfs-tools one through cryptsetup-initramfs (the cipher's
+# modules). udev loads it during the coldplug when the CPU has the aes flag (-cpu max has
+# it under TCG).
+DRIVERS="virtio_pci virtio_blk virtio_scsi sd_mod nvme ata_piix aesni_intel"
 # Uncompressed: the kernel has it unpacked 0.2-0.6 s sooner under TCG than lz4/zstd/gzip
 # (measured: cat 49 MiB, lz4 19 MiB, gzip 16.5 MiB, zstd 14.4 MiB); size does not matter here.
 COMPRESS=${BEK_QEMU_COMPRESS:-cat}

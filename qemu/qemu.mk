@@ -9,7 +9,9 @@
 #                         device-mapper device before bek-unlock starts
 #                         (bektest.dm_suspended, scenario dm-suspended; bektest.dm_bek_suspended,
 #                         the BEK disk behind one, scenario dm-bek-hung; bektest.hold_tableload,
-#                         a dm-crypt table load held, scenario dm-half-made))
+#                         a dm-crypt table load held, scenario dm-half-made;
+#                         bektest.aesni_late: aesni_intel loaded only after the activation,
+#                         scenario aesni-late))
 #   make qemu-test        the scenario matrix; a subset: make qemu-test SCENARIOS="a d"
 #   make demo             boot scenario a and show the console lines that matter
 #                         (FLAVOUR=dracut-nosystemd: a dracut initramfs without systemd;

@@ -10,6 +10,9 @@
  *                                    made them in the initramfs (no udev runs here), which
  *                                    needs libdevmapper's udev cookies to have worked
  *   BEK-TEST: key-material=none|PATH...|unchecked (REASON)
+ *   BEK-TEST: xts-aes=DRIVER:REFCNT,...|none   every kernel algorithm named xts(aes) in
+ *                                    /proc/crypto, its driver and reference count: the one
+ *                                    dm-crypt holds for the root counts more than 1
  * /run is not fresh: systemd moves the initramfs' /run into the new root, so anything the
  * initramfs left there is still visible.  Key material is a regular file below /run or /tmp
  * whose first SCAN_MAX bytes contain one of the keys listed, one a line, in NEEDLE_FILE
@@ -167,6 +170,32 @@ static int list_keys(const char *dir)
 	return n;
 }
 
+/* /proc/crypto: blocks of "key : value" lines, one block per algorithm, a blank line
+ * between; "name" comes before "driver" and "refcnt" in each. */
+static void list_xts_aes(void)
+{
+	char line[256], driver[128] = "", key[64], val[128];
+	int named = 0, n = 0;
+	FILE *f = fopen("/proc/crypto", "r");
+
+	fprintf(con, "BEK-TEST: xts-aes=");
+	while (f && fgets(line, sizeof line, f)) {
+		if (sscanf(line, "%63s : %127s", key, val) != 2) {
+			named = 0;      /* the blank line between two algorithms */
+			continue;
+		}
+		if (!strcmp(key, "name"))
+			named = !strcmp(val, "xts(aes)");
+		else if (named && !strcmp(key, "driver"))
+			snprintf(driver, sizeof driver, "%s", val);
+		else if (named && !strcmp(key, "refcnt"))
+			fprintf(con, "%s%s:%s", n++ ? "," : "", driver, val);
+	}
+	if (f)
+		fclose(f);
+	fprintf(con, "%s\n", n ? "" : "none");
+}
+
 /* The switch_root moment, timestamped by the kernel: qemu/bench.py reads it. */
 static void kmsg_started(void)
 {
@@ -198,6 +227,7 @@ int main(void)
 	fprintf(con, "BEK-TEST: bek-mounted=%s\n", bek_mounted() ? "yes" : "no");
 	list_dm();
 	count_dm_by_uuid();
+	list_xts_aes();
 	fprintf(con, "BEK-TEST: key-material=");
 	if ((unchecked = load_needles()))
 		fprintf(con, "%s\n", unchecked);

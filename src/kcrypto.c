@@ -2,11 +2,13 @@
 #include "kcrypto.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <linux/cryptouser.h>
 #include <linux/netlink.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/time.h>
@@ -18,6 +20,7 @@
 /* From the kernel's <linux/crypto.h>, which is not UAPI: stable since 4.x. */
 #define KCRYPTO_ALG_TYPE_MASK     0x0000000fu
 #define KCRYPTO_ALG_TYPE_SKCIPHER 0x00000005u
+#define KCRYPTO_NEED_FALLBACK     0x00000100u
 #define KCRYPTO_NOLOAD            0x00008000u   /* look up, build, but never request_module() */
 
 /* What this relies on (CRYPTO_NOLOAD honoured by crypto_user's lookup, the XTS template
@@ -93,18 +96,13 @@ static struct crypto_user_alg skcipher(const char *name, const char *driver, uin
 	return a;
 }
 
+/* The kernel has no k->wanted: build it, bottom up, without module requests. */
 static int build(int fd, const struct bek_kcipher *k)
 {
 	struct crypto_user_alg got;
-	struct crypto_user_alg q = skcipher(k->wanted, NULL, 0);
-	int r = request(fd, CRYPTO_MSG_GETALG, &q, &got);
-	if (r == 0)
-		return 0;   /* registered already (an accelerated driver, or built before) */
-	if (r != -ENOENT)
-		return r;
 	/* "ecb(aes)" by name: the ECB template finds the plain cipher "aes" at once. */
-	q = skcipher(k->inner, NULL, KCRYPTO_NOLOAD);
-	r = request(fd, CRYPTO_MSG_NEWALG, &q, NULL);
+	struct crypto_user_alg q = skcipher(k->inner, NULL, KCRYPTO_NOLOAD);
+	int r = request(fd, CRYPTO_MSG_NEWALG, &q, NULL);
 	if (r < 0 && r != -EEXIST)
 		return r;
 	q = skcipher(k->inner, NULL, 0);
@@ -123,19 +121,127 @@ static int build(int fd, const struct bek_kcipher *k)
 		return r;
 	q = skcipher(k->wanted, NULL, 0);
 	r = request(fd, CRYPTO_MSG_GETALG, &q, &got);
-	return r < 0 ? r : 1;
+	return r < 0 ? r : BEK_KCRYPTO_BUILT;
 }
 
-int bek_kcrypto_prepare(const char *cipher, const char *mode)
+/* A whole small file (sysfs, modules.alias) into a new NUL-terminated buffer; *len its
+ * length. NULL on any error, or when the file has max bytes or more. */
+static char *slurp(const char *path, size_t max, size_t *len)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return NULL;
+	size_t cap = 0, n = 0;
+	char *buf = NULL;
+	for (;;) {
+		if (n == cap) {
+			size_t next = cap ? cap * 2 : 4096;
+			char *more = cap < max ? realloc(buf, (next > max ? max : next) + 1) : NULL;
+			if (!more)
+				goto fail;
+			buf = more;
+			cap = next > max ? max : next;
+		}
+		ssize_t got = read(fd, buf + n, cap - n);
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got < 0)
+			goto fail;
+		if (got == 0)
+			break;
+		n += (size_t)got;
+	}
+	close(fd);
+	buf[n] = '\0';
+	*len = n;
+	return buf;
+fail:
+	free(buf);
+	close(fd);
+	return NULL;
+}
+
+/* The module udev loads for this CPU that provides the cipher (kcipher.h), by the running
+ * kernel's modules.alias (depmod's, in the image) and the CPU's modalias: 1 and its name
+ * in module, or 0. */
+static int cpu_module(const char *cipher, char module[BEK_KCIPHER_NAME_MAX])
+{
+	struct utsname u;
+	char path[sizeof(u.release) + 32];
+	size_t alen = 0, mlen = 0;
+	int found = 0;
+	module[0] = '\0';
+	if (uname(&u) < 0 || snprintf(path, sizeof(path), "/lib/modules/%s/modules.alias", u.release) >= (int)sizeof(path))
+		return 0;
+	char *cpu = slurp("/sys/devices/system/cpu/modalias", 65536, &mlen);
+	char *aliases = cpu ? slurp(path, 64u << 20, &alen) : NULL;
+	if (cpu && aliases) {
+		cpu[strcspn(cpu, "\n")] = '\0';
+		found = bek_kcipher_cpu_module(aliases, alen, cpu, cipher, module) > 0;
+	}
+	free(aliases);
+	free(cpu);
+	/* The name goes into a /sys path: a plain module name only. */
+	if (found && (module[0] == '.' || strspn(module, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-.") != strlen(module)))
+		found = 0;
+	return found;
+}
+
+/* Is the module loaded and its init done? A built-in one has no initstate. */
+static bool module_live(const char *module)
+{
+	char path[BEK_KCIPHER_NAME_MAX + 32], state[16] = "";
+	snprintf(path, sizeof(path), "/sys/module/%s", module);
+	if (access(path, F_OK) < 0)
+		return false;
+	strcat(path, "/initstate");
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return errno == ENOENT;
+	ssize_t n = read(fd, state, sizeof(state) - 1);
+	close(fd);
+	return n >= 4 && strncmp(state, "live", 4) == 0;
+}
+
+static int prepare(int fd, const struct bek_kcipher *k, const char *cipher, char module[BEK_KCIPHER_NAME_MAX])
+{
+	struct crypto_user_alg got;
+	struct crypto_user_alg q = skcipher(k->wanted, NULL, 0);
+	int r = request(fd, CRYPTO_MSG_GETALG, &q, &got);
+	if (r == 0)
+		return BEK_KCRYPTO_PRESENT;   /* registered already (an accelerated driver, or built before) */
+	if (r != -ENOENT)
+		return r;
+	if (cpu_module(cipher, module) && !module_live(module)) {
+		/* The kernel's lookup of "aes" as an skcipher misses (it is a plain cipher), so
+		 * it runs modprobe for "crypto-aes" (loading the CPU's module, or waiting for
+		 * the load udev began: the kernel holds a second load of a module until the
+		 * first is done) and fails after; with CRYPTO_ALG_NEED_FALLBACK in the mask but
+		 * not the type, without asking for "crypto-aes-all" too. 6.1 then asks once
+		 * for "cryptomgr" (built in: 45 ms under TCG) and replies -ENOENT. */
+		q = skcipher(cipher, NULL, KCRYPTO_NEED_FALLBACK);
+		(void)request(fd, CRYPTO_MSG_NEWALG, &q, NULL);
+		q = skcipher(k->wanted, NULL, 0);
+		if (request(fd, CRYPTO_MSG_GETALG, &q, &got) == 0)
+			return BEK_KCRYPTO_LOADED;
+	}
+	/* No module for this CPU, or one that registered only the plain cipher (the build
+	 * then takes its driver: the best "aes" now), or it did not load (blacklisted). */
+	module[0] = '\0';
+	return build(fd, k);
+}
+
+int bek_kcrypto_prepare(const char *cipher, const char *mode, char module[BEK_KCIPHER_NAME_MAX])
 {
 	struct bek_kcipher k;
+	module[0] = '\0';
 	int r = bek_kcipher_plan(cipher, mode, &k);
 	if (r == -EOPNOTSUPP)
-		return 0;
+		return BEK_KCRYPTO_PRESENT;
 	if (r < 0)
 		return r;
 	if (!kernel_new_enough())
-		return 0;
+		return BEK_KCRYPTO_PRESENT;
 	/* Opening the socket without crypto_user loaded would ask modprobe for it
 	 * (net-pf-16-proto-21): the very cost this saves. The dracut glue preloads it;
 	 * where nobody did (initramfs-tools, whose images carry aesni_intel), skip. */
@@ -146,7 +252,7 @@ int bek_kcrypto_prepare(const char *cipher, const char *mode)
 		return -errno;
 	struct timeval tv = { .tv_sec = 5 };
 	(void)setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-	r = build(fd, &k);
+	r = prepare(fd, &k, cipher, module);
 	close(fd);
 	return r;
 }

@@ -163,16 +163,18 @@ static void prepare_kernel_cipher(struct crypt_device *cd)
 	if (!cipher || !mode)
 		return;
 	uint64_t t = bek_clock_us();
-	int r = bek_kcrypto_prepare(cipher, mode);
+	char module[BEK_KCIPHER_NAME_MAX], ms[24];
+	int r = bek_kcrypto_prepare(cipher, mode, module);
 	if (r == -ENOPROTOOPT)
 		bek_log(LOG_DEBUG, "kernel cipher for %s-%s left to dm-crypt (crypto_user not loaded)", cipher, mode);
 	else if (r < 0)
 		bek_log_errno(LOG_DEBUG, r, "kernel cipher for %s-%s not built ahead: %m", cipher, mode);
-	else if (r > 0) {
-		char ms[24];
+	else if (r == BEK_KCRYPTO_LOADED)
+		bek_log(LOG_DEBUG, "kernel cipher for %s-%s from %s, loaded first in %s ms", cipher, mode, module,
+			bek_ms(bek_clock_us() - t, ms));
+	else if (r == BEK_KCRYPTO_BUILT)
 		bek_log(LOG_DEBUG, "kernel cipher for %s-%s built ahead in %s ms", cipher, mode,
 			bek_ms(bek_clock_us() - t, ms));
-	}
 }
 
 int bek_luks_unlock(struct crypt_device *loaded, const char *device, const char *header, const char *name,

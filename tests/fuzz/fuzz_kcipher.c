@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* libFuzzer target: a LUKS header's cipher and mode (cipher NUL mode), as turned into
- * the kernel cipher names bek-unlock asks the kernel to build (src/kcipher.c). */
+ * the kernel cipher names bek-unlock asks the kernel to build (src/kcipher.c); and, when
+ * the input goes on (NUL modalias NUL aliases...), a CPU modalias and a modules.alias
+ * (any bytes, NULs included, by length) searched for the CPU's module of the cipher. */
 #include <assert.h>
 #include <errno.h>
 #include <stdint.h>
@@ -37,6 +39,22 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		assert(!strchr(cipher, '(') && !strchr(cipher, ':'));
 	} else
 		assert(!k.wanted[0] && !k.inner[0] && !k.outer[0]);
+	size_t used = strlen(cipher) + 1 + strlen(mode) + 1;
+	if (used < size) {
+		const char *modalias = buf + used;
+		size_t at = used + strlen(modalias) + 1;
+		const char *aliases = at <= size ? buf + at : buf + size;
+		size_t alen = at <= size ? size - at : 0;
+		char module[BEK_KCIPHER_NAME_MAX];
+		r = bek_kcipher_cpu_module(aliases, alen, modalias, cipher, module);
+		assert(r == 0 || r == 1 || r == -EINVAL);
+		if (r == 1) {
+			assert(module[0] && strlen(module) < BEK_KCIPHER_NAME_MAX);
+			assert(!strpbrk(module, " \t\n"));
+			assert(memmem(aliases, alen, module, strlen(module)));
+		} else
+			assert(!module[0]);
+	}
 	free(buf);
 	return 0;
 }
