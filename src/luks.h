@@ -4,6 +4,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 struct crypt_device;
 
@@ -30,10 +31,11 @@ int bek_luks_read(const char *header, struct bek_luks_info *info, struct crypt_d
 
 /* Opens device (with its detached header, when header is not NULL) as
  * /dev/mapper/name with key as passphrase, on keyslot (or any keyslot when -1),
- * allowing discards when asked. loaded: that header as kept by bek_luks_read, or NULL
+ * with the activation flags (CRYPT_ACTIVATE_*: discards, read-only, the workqueue and
+ * CPU options) its crypttab entry asks for. loaded: that header as kept by bek_luks_read, or NULL
  * to read it here. Returns the keyslot used, or a negative errno with why set. */
 int bek_luks_unlock(struct crypt_device *loaded, const char *device, const char *header, const char *name,
-		    int keyslot, bool discard, const struct bek_secret *key, char why[BEK_WHY_MAX]);
+		    int keyslot, uint32_t flags, const struct bek_secret *key, char why[BEK_WHY_MAX]);
 
 /* Whether /dev/mapper/name exists, and for which volume: returns 1 when it is open
  * with the LUKS UUID uuid (device-mapper UUID CRYPT-LUKS<n>-<uuid>-...), 0 when there is
