@@ -101,8 +101,10 @@ static int inspect(int argc, char **argv)
 		else
 			printf("boot:     if a VFAT disk labelled \"%s\" is there when udev settles (nothing marks the\n"
 			       "          volume as bek-unlock's: no bek token, crypttab entry or rd.bek.* option), ", plan.label);
-		printf("reads key file \"%s\" (from %s),\n          opens it as /dev/mapper/%s with %s\n",
-		       plan.key_file, plan.key_source, plan.name, slot);
+		char flags[128];
+		bek_crypttab_flags_str(plan.flags, flags, sizeof(flags));
+		printf("reads key file \"%s\" (from %s),\n          opens it as /dev/mapper/%s (name from %s) with %s%s%s\n",
+		       plan.key_file, plan.key_source, plan.name, plan.name_source, slot, flags[0] ? ", options " : "", flags);
 	}
 	return BEK_EXIT_OK;
 }
