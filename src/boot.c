@@ -192,8 +192,7 @@ static void add_volume(struct boot *b, const char *node, dev_t devnum)
 		named->devnum = devnum;
 		snprintf(named->node, sizeof(named->node), "%s", node);
 		snprintf(named->reason, sizeof(named->reason), "%s", plan.skip);
-		named->state = VOL_FAILED;
-		bek_log(LOG_NOTICE, "leaving %s (%s) to the stock unlocker: %s", node, plan.name, plan.skip);
+		named->state = VOL_FAILED;   /* said once, by the outcome */
 		crypt_free(cd);
 		return;
 	}
