@@ -42,7 +42,7 @@ static const char usage[] =
 	"\n"
 	"Kernel command line: rd.bek=0|1, rd.bek.timeout=SECONDS (30), rd.bek.label=LABEL\n"
 	"(\"BEK VOLUME\"), rd.bek.keyfile=NAME (LinuxPassPhraseFileName), rd.bek.debug,\n"
-	"rd.luks.uuid=UUID, rd.luks.name=UUID=NAME, rd.luks=0.\n"
+	"rd.luks.uuid=UUID, rd.luks.name=UUID=NAME, rd.luks.crypttab=0, rd.luks=0.\n"
 	"Exit codes: 0 done, 1 error, 2 no BEK disk appeared in time, 3 a volume was not\n"
 	"unlocked, 4 stopped at the deadline (rd.bek.timeout + 5 s); recover: 0 done,\n"
 	"1 error, 3 the passphrase is rejected by every keyslot.\n";
