@@ -628,7 +628,7 @@ class WithCrypttab(Scenario):
         with open(out, "wb") as f:
             f.write(data)
         argv[i] = out
-        return [("root=/dev/mapper/" + self.root_name) if a.startswith("root=") else a for a in argv]
+        return [("root=/dev/mapper/" + self.root_name.format(**ids())) if a.startswith("root=") else a for a in argv]
 
 
 CT_ROOT = "cryptroot UUID={uuid} none luks,discard"
