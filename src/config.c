@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "probe.h"
 
 #define CMDLINE_MAX 65536
 #define CMDLINE_D "/etc/cmdline.d"
@@ -81,15 +82,21 @@ static void apply_cmdline_d(struct bek_config *cfg)
 	close(dirfd);
 }
 
-/* Whether the block device at path is the one udev links as /dev/disk/by-uuid/<uuid>
- * (the LUKS volume: udev links a crypto_LUKS device by its LUKS UUID). */
+/* Whether the block device at path (a crypttab source) is the LUKS volume uuid: the one
+ * udev links as /dev/disk/by-uuid/<uuid>, or, before udev has made that link (bek-unlock
+ * may plan a volume on the kernel's own event), the device's own LUKS header says so. */
 static bool same_device(const char *path, const char *uuid)
 {
-	char link[64];
+	char link[64], canon[BEK_UUID_LEN + 1];
 	struct stat a, b;
+	struct bek_probe pr;
+	if (stat(path, &a) < 0 || !S_ISBLK(a.st_mode))
+		return false;
 	snprintf(link, sizeof(link), "/dev/disk/by-uuid/%s", uuid);
-	return stat(path, &a) == 0 && S_ISBLK(a.st_mode) && stat(link, &b) == 0 && S_ISBLK(b.st_mode) &&
-	       a.st_rdev == b.st_rdev;
+	if (stat(link, &b) == 0 && S_ISBLK(b.st_mode))
+		return a.st_rdev == b.st_rdev;
+	return bek_probe_device(path, &pr) == 0 && strcmp(pr.type, "crypto_LUKS") == 0 &&
+	       bek_uuid_canonical(pr.uuid, strlen(pr.uuid), canon) == 0 && strcmp(canon, uuid) == 0;
 }
 
 static size_t load(const char *path, bool ade, struct bek_crypttab_entry *entries, size_t max);
