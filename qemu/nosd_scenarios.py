@@ -90,6 +90,18 @@ def scenarios():
             n = nosd(s, checks=checks, initrd="ade-" + s.initrd)
             n.desc = n.desc.replace("systemd prompts", "cryptroot-ask prompts")
             out.append(n)
+    # The image's /etc/crypttab names the volume (qemu/scenarios.py's WithCrypttab rows):
+    # dracut's cryptroot-ask would open it under that name, and so must bek-unlock.
+    out += [nosd(by[n], initrd="nosd", checks=[c for c in by[n].checks if c is not sc.NO_FAILED_UNIT])
+            for n in ("ct-name", "ct-refused")]
+    # An entry that names a device path, not a UUID: cryptroot-ask matches it by device
+    # (systemd's generator, given rd.luks.uuid=, would not: a row for this world only).
+    out.append(sc.WithCrypttab(
+        "nosd-ct-path", "image's /etc/crypttab names the token volume by device (/dev/vda) cryptroot: "
+        "opened as cryptroot, discards in the table", "root-token.img", ["bek-good.img"],
+        ["rd.luks.uuid=luks-{uuid}"], luks="none", initrd="nosd", crypttab="cryptroot /dev/vda none luks,discard",
+        checks=[sc.line("unlocked /dev/vda as cryptroot "), sc.dm("cryptroot"), sc.table_flags("cryptroot", "allow_discards"),
+                sc.NO_PROMPT] + sc.REACHED + [STARTED, NO_EMERGENCY, AT_MOST_ONE_PROMPT]))
     return out
 
 

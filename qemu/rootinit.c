@@ -9,6 +9,11 @@
  *   BEK-TEST: dm-by-uuid=N           /dev/disk/by-uuid links to device-mapper devices: udev
  *                                    made them in the initramfs (no udev runs here), which
  *                                    needs libdevmapper's udev cookies to have worked
+ *   BEK-TEST: dm-table-flags=NAME:OPT,...;...|none   each dm-crypt device's optional table
+ *                                    parameters as the kernel has them (DM_TABLE_STATUS with
+ *                                    DM_STATUS_TABLE_FLAG): allow_discards, same_cpu_crypt,
+ *                                    submit_from_crypt_cpus, no_read_workqueue, ...; NAME:none
+ *                                    when it has none; read-only mappings get NAME:...,ro
  *   BEK-TEST: key-material=none|PATH...|unchecked (REASON)
  *   BEK-TEST: xts-aes=DRIVER:REFCNT,...|none   every kernel algorithm named xts(aes) in
  *                                    /proc/crypto, its driver and reference count: the one
@@ -24,6 +29,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/dm-ioctl.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/reboot.h>
@@ -84,6 +91,65 @@ static void list_dm(void)
 	if (d)
 		closedir(d);
 	fprintf(con, "%s\n", n ? "" : "none");
+}
+
+/* One dm-crypt device's optional table parameters, after "cipher key iv_offset device
+ * offset [count]" (the key is never printed), and ",ro" for a read-only mapping. */
+static int crypt_flags(int ctl, const char *name, char *out, size_t size)
+{
+	static union { struct dm_ioctl io; char buf[16384]; } req;
+	struct dm_target_spec *spec;
+	char *params, *tok, *save = NULL;
+	int field = 0;
+	size_t n = 0;
+
+	memset(&req, 0, sizeof(req));
+	req.io.version[0] = DM_VERSION_MAJOR;
+	req.io.data_size = sizeof(req);
+	req.io.data_start = sizeof(struct dm_ioctl);
+	req.io.flags = DM_STATUS_TABLE_FLAG;
+	snprintf(req.io.name, sizeof(req.io.name), "%s", name);
+	if (ioctl(ctl, DM_TABLE_STATUS, &req) < 0 || req.io.target_count < 1)
+		return -1;
+	spec = (struct dm_target_spec *)(req.buf + req.io.data_start);
+	if (strcmp(spec->target_type, "crypt") != 0)
+		return -1;
+	params = (char *)(spec + 1);
+	out[0] = '\0';
+	for (tok = strtok_r(params, " ", &save); tok; tok = strtok_r(NULL, " ", &save), field++)
+		if (field > 5 && n < size)     /* 0 cipher, 1 key, 2 iv_offset, 3 device, 4 offset, 5 count */
+			n += snprintf(out + n, size - n, "%s%s", n ? "," : "", tok);
+	if (req.io.flags & DM_READONLY_FLAG && n < size)
+		n += snprintf(out + n, size - n, "%sro", n ? "," : "");
+	if (!n)
+		snprintf(out, size, "none");
+	return 0;
+}
+
+static void list_dm_table_flags(void)
+{
+	char path[300], name[128], flags[512];
+	struct dirent *e;
+	int n = 0, ctl = open("/dev/mapper/control", O_RDWR | O_CLOEXEC);
+	DIR *d = opendir("/sys/block");
+
+	fprintf(con, "BEK-TEST: dm-table-flags=");
+	while (ctl >= 0 && d && (e = readdir(d))) {
+		FILE *f;
+		if (strncmp(e->d_name, "dm-", 3) != 0)
+			continue;
+		snprintf(path, sizeof path, "/sys/block/%s/dm/name", e->d_name);
+		if (!(f = fopen(path, "r")))
+			continue;
+		if (fgets(name, sizeof name, f) && crypt_flags(ctl, strtok(name, "\n"), flags, sizeof flags) == 0)
+			fprintf(con, "%s%s:%s", n++ ? ";" : "", name, flags);
+		fclose(f);
+	}
+	if (d)
+		closedir(d);
+	if (ctl >= 0)
+		close(ctl);
+	fprintf(con, "%s\n", n ? "" : ctl < 0 ? "unchecked (no /dev/mapper/control)" : "none");
 }
 
 static void count_dm_by_uuid(void)
@@ -226,6 +292,7 @@ int main(void)
 	fprintf(con, "\nBEK-TEST: ROOT REACHED\n");
 	fprintf(con, "BEK-TEST: bek-mounted=%s\n", bek_mounted() ? "yes" : "no");
 	list_dm();
+	list_dm_table_flags();
 	count_dm_by_uuid();
 	list_xts_aes();
 	fprintf(con, "BEK-TEST: key-material=");

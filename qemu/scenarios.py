@@ -730,6 +730,83 @@ SCENARIOS = [
 ]
 
 
+# ---- the image's crypttab names the volume and gives its options (issue 20 §1, §3) ------------
+def newc(files):
+    """An uncompressed cpio archive (newc, what the kernel unpacks) of regular files:
+    [(path without leading /, bytes)]."""
+    out, ino = b"", 1000
+
+    def member(name, mode, data):
+        nonlocal ino
+        ino += 1
+        name = name.encode() + b"\0"
+        head = b"070701" + b"".join(b"%08x" % v for v in (ino, mode, 0, 0, 1, 0, len(data), 0, 0, 0, 0,
+                                                          len(name), 0))
+        pad = lambda n: b"\0" * (-n % 4)                            # noqa: E731
+        return head + name + pad(len(head) + len(name)) + data + pad(len(data))
+    for path, data in files:
+        out += member(path, 0o100644, data)
+    return out + member("TRAILER!!!", 0, b"")
+
+
+def table_flags(name, *flags):
+    """The active dm-crypt table of /dev/mapper/NAME, read by the test root (DM_TABLE_STATUS),
+    has these optional parameters (allow_discards, ...): what the kernel does, not a log line."""
+    def pred(r):
+        m = re.search(r"BEK-TEST: dm-table-flags=(.*)", open(r["log"], errors="replace").read())
+        got = dict(e.split(":", 1) for e in (m.group(1).strip().split(";") if m else []) if ":" in e)
+        return name in got and set(flags) <= set(got[name].split(","))
+    return ("dm-table-flags %s:%s" % (name, ",".join(flags)), pred)
+
+
+# systemd's status line for a unit that failed (systemd-cryptsetup@NAME.service: "device already in use").
+NO_FAILED_UNIT = ("no failed unit", lambda r: not re.search(r"\[FAILED\]|Failed to start",
+                                                            open(r["log"], errors="replace").read()))
+
+
+class WithCrypttab(Scenario):
+    """A scenario whose initramfs carries an /etc/crypttab, as a hostonly dracut image does
+    (Ubuntu >= 25.10, Debian with dracut): crypttab ({uuid} expanded) goes into a cpio archive
+    appended to the scenario's initramfs (the kernel unpacks both, in order), and root= is
+    /dev/mapper/ROOT_NAME, the crypttab name, as the installer writes it."""
+
+    def __init__(self, *args, crypttab="", root_name="cryptroot", **kw):
+        super().__init__(*args, **kw)
+        self.crypttab, self.root_name = crypttab, root_name
+
+    def argv(self, initrds):
+        argv = super().argv(initrds)
+        i = argv.index("--initrd") + 1
+        out = "%s/logs/initrd-ct-%s.img" % (B, self.name)
+        data = open(argv[i], "rb").read()
+        data += b"\0" * (-len(data) % 4) + newc([("etc/crypttab", (self.crypttab.format(**ids()) + "\n").encode())])
+        with open(out, "wb") as f:
+            f.write(data)
+        argv[i] = out
+        return [("root=/dev/mapper/" + self.root_name.format(**ids())) if a.startswith("root=") else a for a in argv]
+
+
+CT_ROOT = "cryptroot UUID={uuid} none luks,discard"
+SCENARIOS += [
+    # dracut writes rd.luks.uuid=luks-<UUID> for a hostonly image; systemd-cryptsetup-generator
+    # then opens the volume under its crypttab name. bek-unlock must use that name too, or the
+    # crypttab unit fails ("device already in use") and /dev/mapper/cryptroot never appears.
+    WithCrypttab("ct-name", "image's /etc/crypttab names the token volume cryptroot (discard), root= "
+                 "/dev/mapper/cryptroot: opened as cryptroot, discards in the table, no failed unit",
+                 "root-token.img", ["bek-good.img"], ["rd.luks.uuid=luks-{uuid}"], luks="none", crypttab=CT_ROOT,
+                 checks=[line("unlocked /dev/vda as cryptroot "), dm("cryptroot"),
+                         table_flags("cryptroot", "allow_discards"), NO_FAILED_UNIT, NO_PROMPT] + REACHED),
+    # An option that changes the mapping and that bek-unlock does not apply: one line, then
+    # the stock unlocker (systemd-cryptsetup ignores offset= for LUKS) asks, the passphrase boots.
+    WithCrypttab("ct-refused", "image's crypttab entry has offset=: one line, left to the stock "
+                 "unlocker, which prompts; passphrase typed",
+                 "root-token.img", ["bek-good.img"], ["rd.luks.uuid=luks-{uuid}"], luks="none", typed=True,
+                 crypttab=CT_ROOT + ",offset=0",
+                 checks=[before_prompt('has option "offset=0", which bek-unlock does not apply'),
+                         ('one line says "offset=0"', lambda r: sum("offset=0" in l for l in r["bek_lines"]) == 1),
+                         no_line("unlocked /dev/"), dm("cryptroot"), PROMPT] + REACHED),
+]
+
 # ---- running and reporting ---------------------------------------------------------------------
 FACTS = [("found", "found BEK disk"), ("no-disk", "no BEK disk"), ("token-ignored", "ignored:"),
          ("not-found", "key file not found"), ("empty", "key file is empty"),

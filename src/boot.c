@@ -194,6 +194,17 @@ static void add_volume(struct boot *b, const char *node, dev_t devnum)
 	}
 	bek_plan_volume(b->cfg, NULL, &info, &plan);
 	struct volume *v = plan.use ? find_volume(b, plan.uuid, 0) : NULL;
+	struct volume *named = plan.use || !plan.uuid[0] ? NULL : find_volume(b, plan.uuid, 0);
+	if (named && named->state == VOL_ABSENT) {
+		/* Named by rd.luks.*, but its crypttab entry leaves it to the stock unlocker. */
+		named->plan = plan;
+		named->devnum = devnum;
+		snprintf(named->node, sizeof(named->node), "%s", node);
+		snprintf(named->reason, sizeof(named->reason), "%s", plan.skip);
+		named->state = VOL_FAILED;   /* said once, by the outcome */
+		crypt_free(cd);
+		return;
+	}
 	if (!plan.use || (v && v->state != VOL_ABSENT)) {
 		/* Not ours, or a second path to a known volume: said once per device. */
 		if (bek_disks_note(&b->disks, devnum, NULL) && !plan.use)

@@ -17,6 +17,7 @@ void bek_config_init(struct bek_config *cfg)
 {
 	memset(cfg, 0, sizeof(*cfg));
 	cfg->enabled = true;
+	cfg->use_crypttab = true;
 	cfg->timeout_s = BEK_DEFAULT_TIMEOUT_S;
 	snprintf(cfg->label, sizeof(cfg->label), "%s", BEK_DEFAULT_LABEL);
 }
@@ -160,6 +161,12 @@ static const char *apply_param(struct bek_config *cfg, const char *key, const ch
 	} else if (strcmp(key, "rd.luks") == 0) {
 		if (v && parse_bool(v, &b) == 0 && !b)
 			cfg->enabled = false;
+	} else if (strcmp(key, "rd.luks.crypttab") == 0) {
+		if (!v)
+			b = true;    /* as systemd-cryptsetup-generator reads a bare switch */
+		else if (parse_bool(v, &b) < 0)
+			return "expected 0 or 1";
+		cfg->use_crypttab = b;
 	} else if (strcmp(key, "rd.bek.timeout") == 0) {
 		if (!v || parse_seconds(v, &cfg->timeout_s) < 0)
 			return "expected whole seconds from 0 to 600";

@@ -22,8 +22,11 @@ struct bek_target {
 	char name[BEK_NAME_MAX + 1];  /* mapping name: luks-<uuid> or rd.luks.name= */
 };
 
+struct bek_crypttab_entry;
+
 struct bek_config {
 	bool enabled;                 /* false on rd.bek=0 or rd.luks=0 */
+	bool use_crypttab;            /* false on rd.luks.crypttab=0: the image's crypttab is ignored */
 	bool debug;                   /* rd.bek.debug: where the time and memory went */
 	bool asked;                   /* rd.bek=1, rd.bek.timeout=, .label= or .keyfile= given: the
 	                               * volumes named by rd.luks.* are bek-unlock's own */
@@ -33,6 +36,12 @@ struct bek_config {
 	const char *settled_after;    /* not from the command line: boot --settled-after FILE */
 	size_t n_targets;             /* rd.luks.uuid= / rd.luks.name=; 0: use tokens */
 	struct bek_target targets[BEK_MAX_TARGETS];
+	/* Not from the command line: the image's own crypttab (config.c), which names volumes
+	 * and gives their options, and how a path in it is compared with a LUKS volume (NULL:
+	 * entries are matched by UUID only). */
+	const struct bek_crypttab_entry *crypttab;
+	size_t n_crypttab;
+	bool (*same_device)(const char *path, const char *uuid);
 };
 
 /* Called once per ignored or invalid parameter, with a complete sentence. */

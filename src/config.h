@@ -7,9 +7,13 @@
 #include "crypttab.h"
 
 #define BEK_CRYPTTAB "/etc/bek-unlock/crypttab"
+#define BEK_IMAGE_CRYPTTAB "/etc/crypttab"
+#define BEK_ITOOLS_CRYPTTAB "/cryptroot/crypttab"
+#define BEK_IMAGE_CRYPTTAB_MAX 32
 
-/* Fills cfg from the boot command line, or from text when it is not NULL.
- * Returns 0 or a negative errno when /proc/cmdline cannot be read. */
+/* Fills cfg from the boot command line, or from text when it is not NULL, and gives it
+ * the image's own crypttab (unless rd.luks.crypttab=0): the names and options of the
+ * volumes it lists. Returns 0 or a negative errno when /proc/cmdline cannot be read. */
 int bek_config_load(struct bek_config *cfg, const char *text);
 
 /* Reads the BEK entries of a crypttab (the one the dracut module carries into the image)

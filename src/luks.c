@@ -178,14 +178,13 @@ static void prepare_kernel_cipher(struct crypt_device *cd)
 }
 
 int bek_luks_unlock(struct crypt_device *loaded, const char *device, const char *header, const char *name,
-		    int keyslot, bool discard, const struct bek_secret *key, struct bek_activity *act,
+		    int keyslot, uint32_t flags, const struct bek_secret *key, struct bek_activity *act,
 		    char why[BEK_WHY_MAX])
 {
 	struct crypt_device *cd = loaded;
 	unsigned need_mib = 0;
 	int skipped = -1;
 	long avail_kb = bek_proc_kb("/proc/meminfo", "MemAvailable");
-	uint32_t flags = discard ? CRYPT_ACTIVATE_ALLOW_DISCARDS : 0;
 	uint64_t t = bek_clock_us();
 	int r = 0;
 	if (!loaded)

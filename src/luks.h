@@ -5,6 +5,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 struct crypt_device;
 struct bek_activity;
@@ -32,11 +33,12 @@ int bek_luks_read(const char *header, struct bek_luks_info *info, struct crypt_d
 
 /* Opens device (with its detached header, when header is not NULL) as
  * /dev/mapper/name with key as passphrase, on keyslot (or any keyslot when -1),
- * allowing discards when asked. loaded: that header as kept by bek_luks_read, or NULL
- * to read it here. act: the deadline's record, told of each key derivation (NULL: none).
- * Returns the keyslot used, or a negative errno with why set. */
+ * with the activation flags (CRYPT_ACTIVATE_*: discards, read-only, the workqueue and
+ * CPU options) its crypttab entry asks for. loaded: that header as kept by bek_luks_read,
+ * or NULL to read it here. act: the deadline's record, told of each key derivation (NULL:
+ * none). Returns the keyslot used, or a negative errno with why set. */
 int bek_luks_unlock(struct crypt_device *loaded, const char *device, const char *header, const char *name,
-		    int keyslot, bool discard, const struct bek_secret *key, struct bek_activity *act,
+		    int keyslot, uint32_t flags, const struct bek_secret *key, struct bek_activity *act,
 		    char why[BEK_WHY_MAX]);
 
 /* Whether /dev/mapper/name exists, and for which volume: returns 1 when it is open

@@ -43,7 +43,7 @@ static const char usage[] =
 	"\n"
 	"Kernel command line: rd.bek=0|1, rd.bek.timeout=SECONDS (30), rd.bek.label=LABEL\n"
 	"(\"BEK VOLUME\"), rd.bek.keyfile=NAME (LinuxPassPhraseFileName), rd.bek.debug,\n"
-	"rd.luks.uuid=UUID, rd.luks.name=UUID=NAME, rd.luks=0.\n"
+	"rd.luks.uuid=UUID, rd.luks.name=UUID=NAME, rd.luks.crypttab=0, rd.luks=0.\n"
 	"Exit codes: 0 done, 1 error, 2 no BEK disk appeared in time, 3 a volume was not\n"
 	"unlocked, 4 stopped at the deadline (rd.bek.timeout + 5 s); recover: 0 done,\n"
 	"1 error, 3 the passphrase is rejected by every keyslot.\n";
@@ -102,8 +102,10 @@ static int inspect(int argc, char **argv)
 		else
 			printf("boot:     if a VFAT disk labelled \"%s\" is there when udev settles (nothing marks the\n"
 			       "          volume as bek-unlock's: no bek token, crypttab entry or rd.bek.* option), ", plan.label);
-		printf("reads key file \"%s\" (from %s),\n          opens it as /dev/mapper/%s with %s\n",
-		       plan.key_file, plan.key_source, plan.name, slot);
+		char flags[128];
+		bek_crypttab_flags_str(plan.flags, flags, sizeof(flags));
+		printf("reads key file \"%s\" (from %s),\n          opens it as /dev/mapper/%s (name from %s) with %s%s%s\n",
+		       plan.key_file, plan.key_source, plan.name, plan.name_source, slot, flags[0] ? ", options " : "", flags);
 	}
 	return BEK_EXIT_OK;
 }

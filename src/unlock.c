@@ -93,7 +93,7 @@ static void try_disk(const struct boot *b, struct volume *v, struct bek_fs *d, u
 	}
 	uint64_t t0 = bek_clock_us();
 	r = bek_luks_unlock(v->cd, v->node, v->header[0] ? v->header : NULL, v->plan.name, v->plan.keyslot,
-			    v->plan.discard, &key, b->act, why);
+			    v->plan.flags, &key, b->act, why);
 	bek_secret_free(&key);
 	bek_activity_idle(b->act);
 	if (b->cfg->debug)
@@ -122,9 +122,12 @@ static void try_disk(const struct boot *b, struct volume *v, struct bek_fs *d, u
 		return;
 	}
 	v->state = VOL_OPEN;
-	bek_log(LOG_NOTICE, "unlocked %s as %s in %ld ms (keyslot %d, key file \"%s\" on %s%s)",
+	char opts[128];
+	bek_crypttab_flags_str(v->plan.flags & ~CRYPT_ACTIVATE_ALLOW_DISCARDS, opts, sizeof(opts));
+	bek_log(LOG_NOTICE, "unlocked %s as %s in %ld ms (keyslot %d, key file \"%s\" on %s%s%s%s)",
 		v->node, v->plan.name, (long)((bek_clock_us() - t0) / 1000), r, v->plan.key_file, d->node,
-		v->plan.discard ? ", discards allowed" : "");
+		opts[0] ? ", options " : "", opts,
+		v->plan.flags & CRYPT_ACTIVATE_ALLOW_DISCARDS ? ", discards allowed" : "");
 }
 
 static bool usable(const struct bek_fs *f, const struct volume *v)
