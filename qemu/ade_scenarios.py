@@ -32,9 +32,9 @@ class AdeScenario(sc.Scenario):
     """disk: the GPT disk (vda); bek: the BEK disk (vdb) or None; layout: the initramfs
     (a, b or c: the crypttab built into it); root: the root= device."""
 
-    def __init__(self, name, desc, disk, bek, layout, root, args=(), checks=(), typed=False):
+    def __init__(self, name, desc, disk, bek, layout, root, args=(), checks=(), typed=False, cpu=None):
         super().__init__(name, desc, disk, [bek] if bek else [], args=list(args),
-                         checks=checks, typed=typed, initrd=layout)
+                         checks=checks, typed=typed, initrd=layout, cpu=cpu)
         self.root_dev = root
 
     def path(self, disk):
@@ -53,6 +53,8 @@ class AdeScenario(sc.Scenario):
             argv += ["--append", a]
         if self.typed:
             argv += ["--passphrase", sc.PASS0]
+        if self.cpu:
+            argv += ["--cpu", self.cpu]
         return argv
 
 
@@ -98,7 +100,7 @@ def scenarios(ids):
     S = AdeScenario
     return [
         S("ade-p", "layout a, BEK disk absent, rd.bek.timeout=5: systemd prompts, typed",
-          "disk-a.img", None, "a", mapper, ["rd.bek.timeout=5"], typed=True,
+          "disk-a.img", None, "a", mapper, ["rd.bek.timeout=5"], typed=True, cpu=sc.NO_AES,
           checks=[read_boot] + sc.gave_up(5) + [sc.PROMPT, NO_FAILED] + sc.REACHED),
         S("ade-a", "GPT, LUKS2 header in /boot/luks/osluksheader, root ext4 in p2",
           "disk-a.img", "bek-ade.img", "a", mapper,

@@ -37,9 +37,9 @@ class ItScenario(sc.Scenario):
     """root: root= device; disks: images (IMG names, or "ade:NAME", "it:NAME")."""
 
     def __init__(self, name, desc, disks, root, initrd="bek", args=(), checks=(), typed=False,
-                 hotplug=None):
+                 hotplug=None, cpu=None):
         super().__init__(name, desc, None, list(disks), args=list(args), checks=checks,
-                         typed=typed, initrd=initrd, hotplug=hotplug)
+                         typed=typed, initrd=initrd, hotplug=hotplug, cpu=cpu)
         self.root_dev = root
 
     def path(self, disk):
@@ -62,6 +62,8 @@ class ItScenario(sc.Scenario):
             argv += ["--append", a]
         if self.typed:
             argv += ["--passphrase", sc.PASS0]
+        if self.cpu:
+            argv += ["--cpu", self.cpu]
         if self.hotplug:
             disk, after, when, at = self.hotplug
             argv += ["--hotplug", self.path(disk), "--hotplug-after", str(after),
@@ -120,7 +122,7 @@ def scenarios(ids):
           checks=sc.unlocked_quietly(sc.line('key file "%s" (from default name)' % KEY),
                                      unlocked("/dev/vda", "cryptroot"), DM_ROOT, NO_SHELL)),
         S("it-d", "BEK disk absent, rd.bek.timeout=5: bounded wait, askpass prompt, typed",
-          ["root-token.img"], "/dev/mapper/cryptroot", args=["rd.bek.timeout=5"], typed=True,
+          ["root-token.img"], "/dev/mapper/cryptroot", args=["rd.bek.timeout=5"], typed=True, cpu=sc.NO_AES,
           checks=sc.gave_up(5, since=START) + [
                   PROMPT_OF("cryptroot"), sc.PROMPT, DM_ROOT, NO_SHELL] + sc.REACHED),
         S("it-e", "wrong key on the BEK disk: one rejection, askpass prompt, typed",
@@ -161,7 +163,7 @@ def scenarios(ids):
         S("it-ade20-p", "20.04+ ADE, BEK disk absent, rd.bek.timeout=5: askpass prompt for osencrypt "
           "(header copy in the image), typed",
           ["ade:disk-a.img"], "/dev/mapper/osencrypt", initrd="ade20", args=["rd.bek.timeout=5"],
-          typed=True,
+          typed=True, cpu=sc.NO_AES,
           checks=sc.gave_up(5) + [
                   PROMPT_OF("osencrypt"), sc.PROMPT, NO_SHELL, sc.dm("osencrypt")] + sc.REACHED),
         # Azure's disk buses (boot.py's @BUS): NVMe OS disk with the BEK disk on a SCSI LUN;
