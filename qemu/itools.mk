@@ -15,7 +15,7 @@ ITOOLS_IMG   := $(QEMU_DIR)/itools/images
 ITOOLS_VARIANTS := base bek two ade18 ade18-ade ade20 ade20-ade
 ITOOLS_INITRDS  := $(ITOOLS_VARIANTS:%=$(ITOOLS_DIR)/initrd-%.img)
 ITOOLS_HOOK  := hook/initramfs-tools/hooks/bek-unlock hook/initramfs-tools/scripts/init-premount/bek-unlock \
-    hook/initramfs-tools/scripts/init-top/bek-unlock
+    hook/initramfs-tools/scripts/init-top/bek-unlock hook/lib/bek-unlock-glue.sh
 ITOOLS_PY    := $(QEMU_PY) qemu/itools_scenarios.py --initrd-dir $(ITOOLS_DIR)
 
 # Per image: the build root's /etc/crypttab, files put into the build root, hook environment.
