@@ -62,6 +62,11 @@ EOF
     : > "$T/glob/rd.bek.timeout=99"     # what rd.bek.time* would match if globbed
     ok "cmdline arg, not globbed" "$(cd "$T/glob" && bek_glue_cmdline_arg rd.bek.timeout)" 12
     ok "cmdline arg absent" "$(bek_glue_cmdline_arg rd.bek.nothere)" ""
+    set -f
+    bek_glue_cmdline_arg rd.bek.timeout > /dev/null
+    case $- in *f*) r=0 ;; *) r=1 ;; esac
+    set +f
+    ok "cmdline arg keeps the caller's set -f" "$r" 0
     ok "cmdline arg prefix only" "$(bek_glue_cmdline_arg rd.bek)" ""
     echo 'rd.bek.timeout=5 rd.bek.timeout=7' > "$T/cmdline.d/10-a.conf"
     printf 'rd.luks.name=1=x' > "$T/cmdline.d/20-b.conf"   # no final newline
@@ -219,8 +224,9 @@ EOF
     until=$(cat "$T/run/until")
     ok "start: the bound (600 + 25 s)" "$((until - now >= 625 && until - now <= 626))" 1
     ok "start: the console line" "$(cat "$T/kmsg")" "<30>initramfs-tools: Starting bek-unlock in the background (rd.bek.timeout=600 s)"
+    pid=
     read -r pid < "$T/run/pid"
-    [ -r "/proc/$pid/stat" ] || [ -e "$T/run/rc" ]
+    [ -n "$pid" ] && { [ -r "/proc/$pid/stat" ] || [ -e "$T/run/rc" ]; }
     ok "start: the pid file names its shell" "$?" 0
     bek_glue_running
     ok "start: running at once" "$?" 0
@@ -231,12 +237,13 @@ EOF
     # A bek-unlock that overruns: the wait ends at the bound.
     FAKE_SLEEP=30 bek_glue_start dracut ''
     ok "start: default 30 s" "$(cat "$T/kmsg")" "<30>dracut: Starting bek-unlock in the background (rd.bek.timeout=30 s)"
+    pid=
     read -r pid < "$T/run/pid"
     echo $(($(bek_glue_uptime) + 1)) > "$T/run/until"
     t0=$(bek_glue_uptime)
     ok "wait: bounded" "$(bek_glue_wait)" "has not ended within its bound; going on"
     ok "wait: within 3 s" "$(($(bek_glue_uptime) - t0 <= 3))" 1
-    kill -- "-$pid" 2> /dev/null || kill "$pid" 2> /dev/null
+    [ -z "$pid" ] || kill -- "-$pid" 2> /dev/null || kill "$pid" 2> /dev/null
 
     echo "$pass passed, $fail failed"
     [ "$fail" = 0 ]

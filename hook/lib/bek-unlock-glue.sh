@@ -37,14 +37,15 @@ BEK_GLUE_PATH=/usr/lib/bek-unlock/bek-unlock-glue.sh
 # without dracut's getarg: /etc/cmdline.d/*.conf first, then /proc/cmdline, the last one
 # winning (as bek-unlock reads them, src/config.c, and as getarg does). Empty if absent.
 bek_glue_cmdline_arg() {
-    local name="$1" f line arg val=
+    local name="$1" f line arg val='' glob=''
+    case $- in *f*) ;; *) glob=1 ;; esac
     for f in "$BEK_GLUE_CMDLINE_D"/*.conf "$BEK_GLUE_PROC/cmdline"; do
         [ -r "$f" ] || continue
         while read -r line || [ -n "$line" ]; do
             set -f
             # shellcheck disable=SC2086   # the words of the command line
             set -- $line
-            set +f
+            [ -z "$glob" ] || set +f
             for arg; do
                 case $arg in "$name"=*) val=${arg#"$name"=} ;; esac
             done
