@@ -39,6 +39,10 @@ MODDIR   := $(DRACUTDIR)/modules.d/91bek-unlock
 # (module-setup.sh installs one or the other, as the image has systemd or not).
 HOOK_SYSTEMD := hook/systemd/bek-unlock.service
 HOOK_DRACUT  := $(sort $(wildcard hook/dracut/*.sh))
+# The glue library both worlds share (sourced by module-setup.sh and the initramfs-tools
+# hook from here, copied by both into the image at the same path).
+HOOK_GLUE    := hook/lib/bek-unlock-glue.sh
+GLUEDIR  ?= $(PREFIX)/lib/bek-unlock
 ITOOLSDIR ?= $(PREFIX)/share/initramfs-tools
 MANDIR   ?= $(PREFIX)/share/man
 
@@ -88,6 +92,7 @@ $(BUILD)/bek-unlock: $(if $(filter 1,$(STATIC)),$(STATIC_BIN),$(SHARED_BIN)) $(B
 install: $(BUILD)/bek-unlock $(MAN)
 	install -D -s -m 0755 $(BUILD)/bek-unlock $(DESTDIR)$(SBINDIR)/bek-unlock
 	install -D -m 0644 $(MAN) $(DESTDIR)$(MANDIR)/man8/bek-unlock.8
+	install -D -m 0644 $(HOOK_GLUE) $(DESTDIR)$(GLUEDIR)/bek-unlock-glue.sh
 	install -D -m 0755 modules.d/91bek-unlock/module-setup.sh $(DESTDIR)$(MODDIR)/module-setup.sh
 	install -D -m 0644 $(HOOK_SYSTEMD) $(DESTDIR)$(MODDIR)/bek-unlock.service
 	install -m 0755 $(HOOK_DRACUT) $(DESTDIR)$(MODDIR)/
@@ -100,7 +105,7 @@ install: $(BUILD)/bek-unlock $(MAN)
 uninstall:
 	rm -f $(DESTDIR)$(SBINDIR)/bek-unlock $(DESTDIR)$(DRACUTDIR)/dracut.conf.d/91-bek-unlock.conf
 	rm -f $(DESTDIR)$(MANDIR)/man8/bek-unlock.8
-	rm -rf $(DESTDIR)$(MODDIR)
+	rm -rf $(DESTDIR)$(MODDIR) $(DESTDIR)$(GLUEDIR)
 	rm -f $(DESTDIR)$(ITOOLSDIR)/hooks/bek-unlock $(DESTDIR)$(ITOOLSDIR)/scripts/init-premount/bek-unlock
 	rm -f $(DESTDIR)$(ITOOLSDIR)/scripts/init-top/bek-unlock
 
@@ -108,7 +113,8 @@ uninstall:
 $(BUILD)/stage/.stamp: hook/initramfs-tools/hooks/bek-unlock hook/initramfs-tools/scripts/init-premount/bek-unlock \
     hook/initramfs-tools/scripts/init-top/bek-unlock
 stage: $(BUILD)/stage/.stamp
-$(BUILD)/stage/.stamp: $(BUILD)/bek-unlock modules.d/91bek-unlock/module-setup.sh $(HOOK_SYSTEMD) $(HOOK_DRACUT) hook/91-bek-unlock.conf
+$(BUILD)/stage/.stamp: $(BUILD)/bek-unlock modules.d/91bek-unlock/module-setup.sh $(HOOK_SYSTEMD) $(HOOK_DRACUT) $(HOOK_GLUE) \
+    hook/91-bek-unlock.conf
 	rm -rf $(BUILD)/stage
 	$(MAKE) --no-print-directory install DESTDIR=$(abspath $(BUILD)/stage)
 	touch $@

@@ -47,7 +47,9 @@ if [ -n "$bekmod" ]; then
     ln -s "$(realpath "$bekmod")" "$overlay/modules.d/91bek-unlock"
     MODULES="$MODULES bek-unlock"
     BEK_UNLOCK_BIN=$(realpath "$bekbin")
-    export BEK_UNLOCK_BIN
+    # The glue library, where the same stage installed it (GLUEDIR, next to DRACUTDIR).
+    BEK_UNLOCK_GLUE=$(realpath "$bekmod/../../../bek-unlock/bek-unlock-glue.sh")
+    export BEK_UNLOCK_BIN BEK_UNLOCK_GLUE
 fi
 
 # shellcheck disable=SC2086   # BEK_QEMU_DRACUT_ARGS is a list of arguments

@@ -5,7 +5,8 @@
 # namespace, an overlay on that root (the root itself stays unchanged, so images can be
 # built in parallel) gets the test kernel's modules bind-mounted at /lib/modules/<kver>,
 # the image's /etc/crypttab and, with STAGE, what "make install" put into STAGE
-# (/usr/sbin/bek-unlock, /usr/share/initramfs-tools/{hooks,scripts/init-top,scripts/init-premount}/bek-unlock).
+# (/usr/sbin/bek-unlock, /usr/share/initramfs-tools/{hooks,scripts/init-top,scripts/init-premount}/bek-unlock,
+# /usr/lib/bek-unlock/bek-unlock-glue.sh).
 # Usage: qemu/itools-initramfs.sh OUT.img KERNELDIR ROOT CRYPTTAB [STAGE]
 #   ITOOLS_FILES="SRC=DST ...": more files copied into the overlay (mode kept), e.g. the
 #     ADE stand-ins (qemu/itools-ade/); DST is a path in the root
@@ -37,6 +38,7 @@ if [ -n "$stage" ]; then
     install -D -m 755 "$stage/usr/sbin/bek-unlock" "$u/usr/sbin/bek-unlock"
     mkdir -p "$u/usr/share"
     cp -a "$stage/usr/share/initramfs-tools" "$u/usr/share/"
+    install -D -m 644 "$stage/usr/lib/bek-unlock/bek-unlock-glue.sh" "$u/usr/lib/bek-unlock/bek-unlock-glue.sh"
 fi
 for f in ${ITOOLS_FILES:-}; do
     mkdir -p "$u$(dirname "${f#*=}")"

@@ -4,7 +4,9 @@
 #   make itools-root        the throwaway Debian 12 build root (mmdebstrap, once)
 #   make itools-initramfs   the images: base (no bek-unlock), bek, two (two volumes),
 #                           ade18, ade18-ade, ade20, ade20-ade (Ubuntu ADE layouts without /
-#                           with ADE's own scripts: stand-ins from qemu/itools-ade/)
+#                           with ADE's own scripts: stand-ins from qemu/itools-ade/),
+#                           ade20-btrfs (ade20 from the build root's own /etc/crypttab, the
+#                           root a btrfs subvolume on osencrypt: stand-ins qemu/itools-btrfs/)
 #   make itools-test        the scenarios (qemu/itools_scenarios.py), two boots at a time;
 #                           a subset: make itools-test ITOOLS_SCENARIOS="it-a it-d"
 #   make demo FLAVOUR=initramfs-tools   (demo-initramfs-tools) scenario it-a's console
@@ -13,10 +15,10 @@
 ITOOLS_ROOT  := $(QEMU_DIR)/itools-root
 ITOOLS_DIR   := $(QEMU_DIR)/itools$(if $(ITOOLS_BEFORE),-before)
 ITOOLS_IMG   := $(QEMU_DIR)/itools/images
-ITOOLS_VARIANTS := base bek two ade18 ade18-ade ade20 ade20-ade
+ITOOLS_VARIANTS := base bek two ade18 ade18-ade ade20 ade20-ade ade20-btrfs
 ITOOLS_INITRDS  := $(ITOOLS_VARIANTS:%=$(ITOOLS_DIR)/initrd-%.img)
 ITOOLS_HOOK  := hook/initramfs-tools/hooks/bek-unlock hook/initramfs-tools/scripts/init-premount/bek-unlock \
-    hook/initramfs-tools/scripts/init-top/bek-unlock
+    hook/initramfs-tools/scripts/init-top/bek-unlock hook/lib/bek-unlock-glue.sh
 ITOOLS_PY    := $(QEMU_PY) qemu/itools_scenarios.py --initrd-dir $(ITOOLS_DIR)
 
 # Per image: the build root's /etc/crypttab, files put into the build root, hook environment.
@@ -39,6 +41,11 @@ ITOOLS_CT_ade20-ade  := ct-ade20
 ITOOLS_FILES_ade20-ade = $(call ITOOLS_ADE_FILES,ade20) $(ITOOLS_HDR) \
     qemu/itools-ade/crypt-ade-hook=/usr/share/initramfs-tools/hooks/crypt-ade-hook \
     $(ITOOLS_IMG)/crypt-ade-boot=/usr/share/initramfs-tools/scripts/init-premount/crypt-ade-boot
+# The hook's own root check, no BEK_UNLOCK_CRYPTTAB: findmnt says "/dev/mapper/osencrypt[/@]".
+ITOOLS_CT_ade20-btrfs := ct-ade20
+ITOOLS_FILES_ade20-btrfs = $(ITOOLS_HDR) $(abspath $(ITOOLS_ROOT))/usr/bin/findmnt=/usr/bin/findmnt.real \
+    $(abspath $(ITOOLS_ROOT))/usr/bin/lsblk=/usr/bin/lsblk.real \
+    qemu/itools-btrfs/findmnt=/usr/bin/findmnt qemu/itools-btrfs/lsblk=/usr/bin/lsblk
 ITOOLS_ENV_ade18 := $(ITOOLS_ADE_ENV)
 ITOOLS_ENV_ade18-ade := $(ITOOLS_ADE_ENV)
 ITOOLS_ENV_ade20 := $(ITOOLS_ADE_ENV)
@@ -67,7 +74,7 @@ $(ITOOLS_IMG)/.done: qemu/itools-images.sh qemu/itools-ade/crypt-ade-boot $(QEMU
 # Every image depends on the stage (binary and hook), even base: one rule, the variant
 # decides; base (and all of them with ITOOLS_BEFORE=1) are built without it.
 $(ITOOLS_DIR)/initrd-%.img: qemu/itools-initramfs.sh $(ITOOLS_ROOT)/.versions $(ITOOLS_IMG)/.done \
-        $(QEMU_KVER) build/stage/.stamp $(wildcard qemu/itools-ade/*)
+        $(QEMU_KVER) build/stage/.stamp $(wildcard qemu/itools-ade/*) $(wildcard qemu/itools-btrfs/*)
 	@mkdir -p $(@D)
 	ITOOLS_FILES="$(ITOOLS_FILES_$*)" ITOOLS_ENV="$(ITOOLS_ENV_$*)" \
 	qemu/itools-initramfs.sh $@ $(QEMU_DIR)/kernel $(ITOOLS_ROOT) $(ITOOLS_IMG)/$(ITOOLS_CT_$*) \

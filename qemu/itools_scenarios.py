@@ -28,7 +28,7 @@ ITOOLS = sc.B + "/itools"
 ADE_IMG = sc.B + "/ade/images/"
 IT_IMG = ITOOLS + "/images/"
 KEY = sc.KEY
-VARIANTS = ["base", "bek", "two", "ade18", "ade18-ade", "ade20", "ade20-ade"]
+VARIANTS = ["base", "bek", "two", "ade18", "ade18-ade", "ade20", "ade20-ade", "ade20-btrfs"]
 # The boot script's own line before it runs the binary (boot.py's UNIT_START matches it).
 START = "Starting bek-unlock"
 
@@ -160,6 +160,10 @@ def scenarios(ids):
           ["ade:disk-a.img", "it:bek-ade-part.img"], "/dev/mapper/osencrypt", initrd="ade20-ade",
           checks=ade_ok + [console("Device osencrypt already exists"),
                            console("crypt-ade-boot (stand-in): cryptsetup exited 5")]),
+        S("it-ade20-btrfs", "20.04+ ADE from the build root's own crypttab, root a btrfs subvolume on "
+          "osencrypt (findmnt: DEV[/@]): the entry is carried, unlocked (header copy), no prompt",
+          ["ade:disk-a.img", "it:bek-ade-part.img"], "/dev/mapper/osencrypt", initrd="ade20-btrfs",
+          checks=[c for c in ade_ok if c is not ade_hdr]),
         S("it-ade20-p", "20.04+ ADE, BEK disk absent, rd.bek.timeout=5: askpass prompt for osencrypt "
           "(header copy in the image), typed",
           ["ade:disk-a.img"], "/dev/mapper/osencrypt", initrd="ade20", args=["rd.bek.timeout=5"],

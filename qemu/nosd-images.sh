@@ -6,6 +6,10 @@
 #   OUTDIR/lvm-luks.img  an LVM PV, VG bekvg, LV lukslv holding SRCDIR/root-token.img as is
 #                        (so the LUKS UUID is SRCDIR/uuid): a LUKS root on a logical volume,
 #                        which appears only once dracut's lvm initqueue job has run.
+#   OUTDIR/root-label.img  SRCDIR/root-token.img with the LUKS2 label "bekroot" (same
+#                        UUID, keyslots and token): a crypttab source LABEL=bekroot
+#   OUTDIR/crypttab-label  its ADE-style crypttab line (key on the BEK disk, source LABEL=):
+#                        BEK_UNLOCK_CRYPTTAB and the image's /etc/crypttab (qemu/nosd.mk)
 # Built offline, without device-mapper: LVM with activation=0 (metadata only) on a loop
 # device, then the root image written at the LV's first extent.
 set -eu
@@ -46,3 +50,10 @@ dd if="$src/root-token.img" of="$img" bs=1M seek=$((pe_start / 1048576)) conv=no
     { echo "nosd-images: no LUKS header at the LV's start" >&2; exit 1; }
 echo "$VG-$LV" > "$out/lvm-luks.name"
 mv -f "$img" "$out/lvm-luks.img"
+
+cp "$src/root-token.img" "$out/root-label.img.new"
+cryptsetup config --label bekroot --disable-locks --batch-mode "$out/root-label.img.new"
+[ "$(blkid -p -s LABEL -o value "$out/root-label.img.new")" = bekroot ] ||
+    { echo "nosd-images: no LUKS2 label on root-label.img" >&2; exit 1; }
+mv -f "$out/root-label.img.new" "$out/root-label.img"
+echo "osencrypt LABEL=bekroot /mnt/azure_bek_disk/LinuxPassPhraseFileName luks,discard" > "$out/crypttab-label"

@@ -44,6 +44,14 @@ STARTED = ("dracut started bek-unlock in the background",
            lambda r: "dracut: Starting bek-unlock in the background" in console(r))
 
 
+class LabelScenario(sc.Scenario):
+    """root=/dev/mapper/osencrypt: the crypttab's name, not luks-UUID."""
+
+    def argv(self, initrds):
+        return [a.replace("root=/dev/mapper/luks-%s" % sc.ids()["uuid"], "root=/dev/mapper/osencrypt")
+                for a in super().argv(initrds)]
+
+
 def nosd(s, name=None, checks=None, **changes):
     """A copy of scenario s in the image without systemd."""
     n = copy.copy(s)
@@ -79,6 +87,16 @@ def scenarios():
         "nosd-retry", "BEK disk absent, rd.bek.timeout=15 > rd.retry=4: no emergency shell, prompt after 15 s, typed",
         "root-token.img", [], ["rd.bek.timeout=15", "rd.retry=4"], typed=True, initrd="nosd",
         checks=sc.gave_up(15, since=sc.boot.UNIT_START) + [sc.PROMPT] + sc.REACHED + [STARTED, NO_EMERGENCY, AT_MOST_ONE_PROMPT]))
+    # An ADE crypttab whose source is LABEL= (a LUKS2 label): named by no rd.luks.* option,
+    # so only bek-unlock's settled hook queues its prompt once bek-unlock has ended (BEK disk
+    # absent here); it maps LABEL= to /dev/disk/by-label/ as dracut does. rd.retry=6: a
+    # prompt never queued ends in the emergency shell soon after bek-unlock gives up.
+    out.append(LabelScenario(
+        "nosd-label", "ADE crypttab source LABEL=bekroot, BEK disk absent, rd.bek.timeout=5: "
+        "cryptroot-ask prompts for osencrypt, typed",
+        "../nosd/images/root-label.img", [], ["rd.bek.timeout=5", "rd.retry=6"], typed=True,
+        luks="none", initrd="ade-label", cpu=sc.NO_AES,
+        checks=sc.gave_up(5) + [sc.PROMPT, sc.dm("osencrypt")] + sc.REACHED + [STARTED, NO_EMERGENCY, AT_MOST_ONE_PROMPT]))
     # ADE layouts: the volume is named only by the image's crypttab.
     adeids = json.load(open(ade.IMG + "ids.json")) if os.path.exists(ade.IMG + "ids.json") else None
     if adeids:
@@ -108,7 +126,7 @@ def scenarios():
 def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("names", nargs="*", help="scenario names (default: all)")
-    p.add_argument("--dir", default=NOSD, help="holds initrd-nosd.img, initrd-ade-a.img, initrd-ade-b.img")
+    p.add_argument("--dir", default=NOSD, help="holds initrd-nosd.img, initrd-ade-{a,b,label}.img")
     p.add_argument("--list", action="store_true")
     a = p.parse_args()
     selected = scenarios()
@@ -118,7 +136,8 @@ def main():
     os.makedirs(sc.B + "/logs", exist_ok=True)
     os.makedirs(ade.ADE + "/logs", exist_ok=True)
     initrds = {"nosd": a.dir + "/initrd-nosd.img",
-               "ade-a": a.dir + "/initrd-ade-a.img", "ade-b": a.dir + "/initrd-ade-b.img"}
+               "ade-a": a.dir + "/initrd-ade-a.img", "ade-b": a.dir + "/initrd-ade-b.img",
+               "ade-label": a.dir + "/initrd-ade-label.img"}
     for name, path in initrds.items():
         if not os.path.exists(path):     # every scenario booting it fails (QEMU cannot start)
             print("nosd: missing initramfs %s (%s)" % (path, name), flush=True)

@@ -7,8 +7,10 @@
 #                             package's update-initramfs trigger has each root's own tool
 #                             build an image for the test kernel; purges it again (the image
 #                             must still build, without it); checks the file list, then boots
-#                             both images against the demo disks, one at a time
-#                             (qemu/pkgtest.sh, qemu/pkgtest_scenarios.py)
+#                             both images against the demo disks, one at a time; and, in the
+#                             dracut root without cryptsetup, that dracut still builds an
+#                             image and apt pulls cryptsetup-bin in (qemu/pkgtest.sh,
+#                             qemu/pkgtest_scenarios.py)
 #   make package-test PKGTEST_DEB=FILE      the same with another .deb (no make deb)
 #   make package-test-nohook  the provoked failure: the .deb without its hook and module
 #                             (qemu/pkgtest-nohook.sh); pkg-files and both boots must FAIL
@@ -32,6 +34,7 @@ package-test: $(if $(filter $(PKGTEST_BUILT),$(PKGTEST_DEB)),deb) $(QEMU_IMAGES)
         $(ITOOLS_ROOT)/.versions $(PKGTEST_ROOT_DRACUT)/.versions
 	-qemu/pkgtest.sh itools $(ITOOLS_ROOT) $(PKGTEST_DEB) $(QEMU_DIR)/kernel $(QEMU_DIR)/images/uuid $(PKGTEST_DIR)
 	-qemu/pkgtest.sh dracut $(PKGTEST_ROOT_DRACUT) $(PKGTEST_DEB) $(QEMU_DIR)/kernel $(QEMU_DIR)/images/uuid $(PKGTEST_DIR)
+	-qemu/pkgtest.sh dracut-nocs $(PKGTEST_ROOT_DRACUT) $(PKGTEST_DEB) $(QEMU_DIR)/kernel $(QEMU_DIR)/images/uuid $(PKGTEST_DIR)
 	$(QEMU_PY) qemu/pkgtest_scenarios.py --deb $(PKGTEST_DEB) --dir $(PKGTEST_DIR)
 
 package-test-nohook: deb

@@ -13,13 +13,20 @@
 #           image of every /boot/vmlinuz-* (/etc/kernel/postinst.d/dracut)
 # then removes the package (dpkg --purge), which activates the trigger again, and keeps
 # that rebuilt image too: it must build, without bek-unlock in it.
+#   dracut-nocs: the dracut root without cryptsetup (cryptsetup and cryptsetup-bin purged,
+#           systemd-cryptsetup removed as where it is a package of its own, Debian 13):
+#           dpkg -i (the package's Depends unmet: unpacked, not configured), then dracut
+#           -f must still build an image (the dracut.conf.d snippet leaves bek-unlock out,
+#           saying why); then apt-get -f install must pull cryptsetup-bin in (Depends),
+#           and the trigger's dracut build an image holding bek-unlock (needs the archive)
 # Test settings only (what any image of a VM needs, and a smaller image): itools
 # MODULES=list with virtio_pci virtio_blk ext4, zstd; dracut hostonly=no, the module list
 # of qemu/initramfs.sh, virtio drivers, zstd. The volume: /etc/crypttab names the root's
 # LUKS volume luks-UUID (itools; dracut takes it from rd.luks.uuid=).
-# Usage: qemu/pkgtest.sh itools|dracut ROOT DEB KERNELDIR UUIDFILE OUTDIR
+# Usage: qemu/pkgtest.sh itools|dracut|dracut-nocs ROOT DEB KERNELDIR UUIDFILE OUTDIR
 #   -> OUTDIR/pkg-FLAVOUR.img (installed), OUTDIR/pkg-FLAVOUR-removed.img (after the
-#      purge), OUTDIR/pkg-FLAVOUR.txt (what dpkg said, the file lists)
+#      purge; dracut-nocs: dracut's image without cryptsetup), OUTDIR/pkg-FLAVOUR.txt (what
+#      dpkg said, the file lists)
 set -eu
 flavour=$1
 root=$(realpath "$2")
@@ -44,7 +51,7 @@ itools)
     printf 'luks-%s UUID=%s none luks,initramfs\n' "$uuid" "$uuid" > "$u/etc/crypttab"
     : > "$u/boot/initrd.img-$kver"
     ;;
-dracut)
+dracut | dracut-nocs)
     mkdir -p "$u/etc/dracut.conf.d"
     cat > "$u/etc/dracut.conf.d/10-bek-test.conf" <<'CONF'
 hostonly="no"
@@ -52,19 +59,44 @@ dracutmodules+=" systemd systemd-initrd systemd-udevd dracut-systemd crypt dm ro
 add_drivers+=" virtio_pci virtio_blk "
 compress="zstd"
 CONF
+    # A machine without cryptsetup asks for no crypt module: only bek-unlock brings it in.
+    if [ "$flavour" = dracut-nocs ]; then
+        sed -i 's/ crypt / /' "$u/etc/dracut.conf.d/10-bek-test.conf"
+    fi
     ;;
 *) echo "pkgtest: unknown flavour $flavour" >&2; exit 2 ;;
 esac
 
 # shellcheck disable=SC2016   # expanded by the inner shell
 unshare -m --propagation private sh -eu -c '
-    root=$1 work=$2 kdir=$3 kver=$4
+    root=$1 work=$2 kdir=$3 kver=$4 flavour=$5
     m=$work/merged
     mount -t overlay overlay -o "lowerdir=$root,upperdir=$work/upper,workdir=$work/ovl" "$m"
     mount --bind -o ro "$kdir/lib/modules/$kver" "$m/usr/lib/modules/$kver"
     mount -t proc proc "$m/proc"
     mount --bind /dev "$m/dev"
     in_root() { chroot "$m" env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin DEBIAN_FRONTEND=noninteractive "$@"; }
+    if [ "$flavour" = dracut-nocs ]; then
+        echo "== dpkg --purge cryptsetup cryptsetup-bin"
+        in_root dpkg --purge cryptsetup cryptsetup-bin
+        rm -f "$m/lib/systemd/systemd-cryptsetup" "$m/usr/lib/systemd/systemd-cryptsetup"
+        echo "== dpkg -i bek-unlock.deb"
+        in_root dpkg -i /bek-test/bek-unlock.deb || echo "dpkg -i exited $?"
+        echo "== dracut -f"
+        rm -f "$m/boot/initrd.img-$kver"
+        rc=0
+        in_root dracut -f --kver "$kver" "/boot/initrd.img-$kver" || rc=$?
+        echo "dracut exited $rc"
+        if [ -f "$m/boot/initrd.img-$kver" ]; then cp "$m/boot/initrd.img-$kver" "$work/removed.img"; fi
+        echo "== apt-get -f install"
+        in_root apt-get update -qq || echo "apt-get update exited $?"
+        in_root apt-get -f install -y -q || echo "apt-get -f install exited $?"
+        echo "== dpkg-query"
+        in_root dpkg-query -W -f="\${Package} \${Status}\n" bek-unlock cryptsetup-bin || true
+        if [ -f "$m/boot/initrd.img-$kver" ]; then cp "$m/boot/initrd.img-$kver" "$work/installed.img"; fi
+        echo "== end"
+        exit 0
+    fi
     echo "== dpkg -i bek-unlock.deb"
     in_root dpkg -i /bek-test/bek-unlock.deb
     echo "== dpkg -L bek-unlock"
@@ -84,11 +116,11 @@ unshare -m --propagation private sh -eu -c '
     done
     echo "== end"
     cp "$m/boot/initrd.img-$kver" "$work/removed.img"
-' sh "$root" "$work" "$kdir" "$kver" > "$outdir/pkg-$flavour.txt" 2>&1 || true
+' sh "$root" "$work" "$kdir" "$kver" "$flavour" > "$outdir/pkg-$flavour.txt" 2>&1 || true
 # The steps (the whole output, mkinitramfs' and dracut's chatter included, is in the .txt).
-grep -E '^(==|Setting up|Removing|Processing triggers|update-initramfs:|dracut: Generating|LEFT)' \
+grep -E '^(==|Setting up|Removing|Processing triggers|update-initramfs:|dracut: Generating|LEFT|dracut exited|dracut: bek-unlock|dpkg: dependency)' \
     "$outdir/pkg-$flavour.txt" | sed "s/^/pkgtest $flavour: /"
-mv "$work/installed.img" "$outdir/pkg-$flavour.img"
-mv "$work/removed.img" "$outdir/pkg-$flavour-removed.img"
+mv "$work/installed.img" "$outdir/pkg-$flavour.img" || true
+mv "$work/removed.img" "$outdir/pkg-$flavour-removed.img" || true
 rm -rf "$work"
 ls -l "$outdir/pkg-$flavour.img" "$outdir/pkg-$flavour-removed.img"

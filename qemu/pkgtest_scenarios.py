@@ -34,9 +34,9 @@ EXPECTED = {
     "usr/lib/dracut/modules.d/91bek-unlock/bek-unlock-finished.sh",
     "usr/lib/dracut/modules.d/91bek-unlock/bek-unlock-hold.sh",
     "usr/lib/dracut/modules.d/91bek-unlock/bek-unlock-job.sh",
-    "usr/lib/dracut/modules.d/91bek-unlock/bek-unlock-lib.sh",
     "usr/lib/dracut/modules.d/91bek-unlock/bek-unlock-start.sh",
     "usr/lib/dracut/modules.d/91bek-unlock/cryptroot-ask-bek.sh",
+    "usr/lib/bek-unlock/bek-unlock-glue.sh",
     "usr/share/initramfs-tools/hooks/bek-unlock",
     "usr/share/initramfs-tools/scripts/init-premount/bek-unlock",
     "usr/share/initramfs-tools/scripts/init-top/bek-unlock",
@@ -114,6 +114,34 @@ def lifecycle(d, flavour):
                             len(removed), "; PROBLEMS: " + "; ".join(bad) if bad else "")}
 
 
+def nocs(d):
+    """Host side: in the dracut root without cryptsetup (qemu/pkgtest.sh dracut-nocs), dpkg -i
+    leaves the package unconfigured (Depends: cryptsetup-bin), dracut -f still builds an image
+    (without bek-unlock, the dracut.conf.d snippet saying why), and apt-get -f install pulls
+    cryptsetup-bin in, after which the trigger's image holds bek-unlock."""
+    start = time.monotonic()
+    log_path = "%s/pkg-dracut-nocs.txt" % d
+    log = open(log_path).read() if os.path.exists(log_path) else ""
+    before, _, after = log.partition("== apt-get -f install")
+    without = image_files("%s/pkg-dracut-nocs-removed.img" % d)
+    pulled = image_files("%s/pkg-dracut-nocs.img" % d)
+    bad = []
+    bad += [] if "dracut exited 0" in before else ["dracut -f without cryptsetup failed"]
+    bad += [] if len(without) > 100 else ["no image built without cryptsetup"]
+    bad += [] if "usr/sbin/bek-unlock" not in without else ["bek-unlock in the image without cryptsetup"]
+    bad += [] if "bek-unlock: left out of this initramfs" in before else ["no line saying bek-unlock was left out"]
+    bad += [] if "depends on cryptsetup-bin" in before else ["dpkg -i did not ask for cryptsetup-bin"]
+    bad += [] if "cryptsetup-bin install ok installed" in after else ["apt-get -f install did not pull cryptsetup-bin in"]
+    bad += [] if "bek-unlock install ok installed" in after else ["bek-unlock not configured after apt-get -f install"]
+    bad += [] if "usr/sbin/bek-unlock" in pulled else ["the image after apt-get -f install lacks bek-unlock"]
+    bad += [] if "== end" in after else ["the steps did not finish (see %s)" % log_path]
+    return {"ok": not bad, "wall_s": time.monotonic() - start,
+            "observed": "without cryptsetup: dpkg -i unconfigured (Depends), dracut -f image %d files, "
+                        "bek-unlock left out; apt-get -f install: cryptsetup-bin pulled in, image %d files "
+                        "with bek-unlock%s" % (len(without), len(pulled),
+                                               "; PROBLEMS: " + "; ".join(bad) if bad else "")}
+
+
 class PkgScenario(sc.Scenario):
     pass
 
@@ -133,6 +161,10 @@ def scenarios(d, deb):
         S("pkg-dracut-life", "host: dracut root: dpkg -i -> trigger -> dracut image with bek-unlock; "
           "dpkg --purge -> image without it", None,
           host=lambda _i: lifecycle(d, "dracut"), checks=[("install and purge rebuild", lambda r: r["ok"])]),
+        S("pkg-dracut-nocs", "host: dracut root without cryptsetup: dpkg -i wants cryptsetup-bin, dracut "
+          "still builds an image (bek-unlock left out, said); apt-get -f install pulls it in, image with "
+          "bek-unlock", None,
+          host=lambda _i: nocs(d), checks=[("dracut builds; cryptsetup-bin pulled in", lambda r: r["ok"])]),
         S("pkg-clean", "host: neither image holds a key file or key bytes", None,
           host=lambda i: sc.initrd_clean({"all": [i["itools"], i["dracut"]], "bek": i["itools"], "base": i["dracut"]}),
           checks=[("no %s* file, no *.key content" % KEY, lambda r: r["ok"])]),

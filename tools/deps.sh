@@ -7,7 +7,7 @@ set -eu
 PKGS="build-essential pkg-config libcryptsetup-dev libblkid-dev libudev-dev libjson-c-dev
 libcmocka-dev valgrind clang libclang-rt-14-dev cryptsetup-bin dracut-core systemd udev kmod cpio
 qemu-system-x86 dosfstools mtools e2fsprogs python3 file dmsetup libc6-dev coreutils apt lvm2 fdisk gdisk
-mmdebstrap scdoc mandoc groff-base rpm debhelper lintian"
+mmdebstrap scdoc mandoc groff-base rpm debhelper lintian shellcheck busybox"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q '^install ok installed$' || missing="$missing $p"

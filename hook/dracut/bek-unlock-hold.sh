@@ -5,12 +5,35 @@
 # not count towards rd.retry: the loop's counter starts again once bek-unlock has ended,
 # so a long rd.bek.timeout never ends in the emergency shell. Then it queues the prompts
 # for the ADE volumes left closed, and removes itself.
-# shellcheck disable=SC1091,SC2154   # the lib is in the image; $job is the loop's
-type bek_unlock_running > /dev/null 2>&1 || . /lib/bek-unlock-lib.sh
-if bek_unlock_running; then
+# shellcheck disable=SC1091,SC2154   # the library is in the image; $job is the loop's
+# shellcheck disable=SC3043   # local: dash, bash and busybox sh have it, as dracut assumes
+type bek_glue_running > /dev/null 2>&1 || . /usr/lib/bek-unlock/bek-unlock-glue.sh
+
+# Once bek-unlock has ended: the ADE crypttab entries it carries are named by no
+# rd.luks.* option, so no udev rule of dracut's crypt module queues cryptroot-ask for
+# them. Queue it for each one that is not open and whose device is there, as the
+# systemd image's crypttab would ask. The source is any form crypttab allows (UUID=,
+# PARTUUID=, LABEL=, PARTLABEL=, ID=, a path), mapped to its /dev/disk link as dracut
+# does; cryptroot-ask finds the entry in /etc/crypttab (header= pointing at the copy;
+# module-setup.sh writes that entry with the same device path) and exits if the volume
+# is open meanwhile.
+bek_dracut_queue_prompts() {
+    local name src dev _rest
+    [ -r /etc/bek-unlock/crypttab ] || return 0
+    while read -r name src _rest || [ -n "$name" ]; do
+        case $name in '' | \#*) continue ;; esac
+        [ -b "/dev/mapper/$name" ] && continue
+        dev=$(bek_glue_source_dev "$src")
+        [ -b "$dev" ] || continue
+        initqueue --settled --onetime --unique --name "cryptroot-ask-bek-$name" \
+            "$(command -v cryptroot-ask)" "$dev" "$name"
+    done < /etc/bek-unlock/crypttab
+}
+
+if bek_glue_running; then
     # shellcheck disable=SC2034   # the initqueue loop's counter (99base/init.sh)
     main_loop=0
 else
     rm -f -- "$job"
-    bek_unlock_queue_prompts
+    bek_dracut_queue_prompts
 fi

@@ -8,8 +8,8 @@
 # (run at the loop's next pass) and returns at once; once bek-unlock has ended, dracut's
 # cryptroot-ask runs as ever: it exits if /dev/mapper/NAME is open, else it prompts.
 # shellcheck disable=SC1091   # in the image
-. /lib/bek-unlock-lib.sh
-if bek_unlock_running; then
+. /usr/lib/bek-unlock/bek-unlock-glue.sh
+if bek_glue_running; then
     initqueue --settled --onetime --unique --name "cryptroot-ask-${1##*/}" "$0" "$@"
     exit 0
 fi

@@ -1,18 +1,30 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-or-later
+# shellcheck disable=SC2154   # initdir, moddir, systemdsystemunitdir, hostonly...: dracut's
 # dracut module "bek-unlock": installs the bek-unlock binary and the glue that runs it at
 # boot: in a systemd initramfs its unit (bek-unlock.service), in a dracut initramfs without
 # systemd its hooks (bek-unlock-*.sh: started in the background by the initqueue, and a
 # cryptroot-ask wrapper that defers dracut's prompt until it has ended). It installs no
 # key file and reads none: keys are only ever read at boot, from the BEK disk.
 
-# The binary to install; the QEMU harness points this at the build tree.
+# The binary to install, and the glue library shared with initramfs-tools (sourced here,
+# installed into the image at the same path); the QEMU harness points them at the build
+# tree.
 bek_unlock_bin() {
     echo "${BEK_UNLOCK_BIN:-/usr/sbin/bek-unlock}"
 }
+bek_unlock_glue() {
+    echo "${BEK_UNLOCK_GLUE:-/usr/lib/bek-unlock/bek-unlock-glue.sh}"
+}
+# shellcheck source=hook/lib/bek-unlock-glue.sh
+[[ -r $(bek_unlock_glue) ]] && . "$(bek_unlock_glue)"
 
 check() {
     require_binaries "$(bek_unlock_bin)" || return 1
+    if [[ ! -r $(bek_unlock_glue) ]]; then
+        derror "bek-unlock: $(bek_unlock_glue) not found"
+        return 1
+    fi
     # Only when asked for: dracut.conf.d/91-bek-unlock.conf or --add bek-unlock.
     return 255
 }
@@ -56,76 +68,57 @@ installkernel() {
     hostonly='' instmods $BEK_PRELOAD algif_skcipher nls_iso8859-1 nls_utf8
 }
 
-# Is /dev/mapper/$1 part of the device stack under the root filesystem?
-bek_needed_for_root() {
-    local root
-    root=$(findmnt -n -o SOURCE "${dracutsysrootdir:-/}") || return 0
-    # A btrfs subvolume (SUSE) is shown as DEV[/subvolume]; older util-linux has no
-    # --nofsroot, so strip it here.
-    root=${root%%\[*}
-    lsblk -n -r -s -o NAME "$root" 2> /dev/null | grep -qxF "$1"
-}
-
 # /boot is not mounted in the initramfs, so systemd-cryptsetup (or dracut's cryptroot-ask,
 # without systemd) cannot read header=/boot/...:
 # point the image's /etc/crypttab entry (written by dracut's crypt module, or added here)
 # at the copy, which bek-unlock refreshes from /boot at boot before it steps aside.
+# Without systemd, dracut's cryptroot-ask finds the entry of the device it is given only
+# by luks-UUID or by path (not LABEL=): the entry names the device by the path the
+# settled hook gives it (bek-unlock-hold.sh, the same bek_glue_source_dev).
 bek_point_crypttab_at_copy() {
     local name=$1 dev=$2 key=$3 opts=$4 ct="$initdir/etc/crypttab"
-    opts=$(tr ',' '\n' <<< "$opts" | grep -v '^header=' | grep -v '^x-bek-' | tr '\n' ',')
-    opts="${opts}header=/etc/bek-unlock/headers/$name"
+    opts=$(bek_glue_opts_drop "$opts" 'header=*' 'x-bek-*')
+    opts="${opts:+$opts,}header=/etc/bek-unlock/headers/$name"
+    bek_systemd || dev=$(bek_glue_source_dev "$dev")
     if [[ -f $ct ]]; then
         awk -v n="$name" '$1 != n' "$ct" > "$ct.bek" && mv "$ct.bek" "$ct"
     fi
     echo "$name $dev $key $opts" >> "$ct"
 }
 
+# bek_glue_carry_ade's callbacks (the glue library), in dracut's idioms.
+bek_glue_cb_header() {
+    inst_simple "$1" "$2"
+}
+bek_glue_cb_modules() {
+    hostonly='' instmods "$@"
+}
+bek_glue_cb_carry() {
+    local name=$1 dev=$2 key=$3 opts=$4 copy=$5
+    [[ $copy ]] && bek_point_crypttab_at_copy "$name" "$dev" "$key" "$opts"
+    mkdir -p "$initdir/etc/bek-unlock"
+    echo "$name $dev $key $opts" >> "$initdir/etc/bek-unlock/crypttab"
+    dinfo "bek-unlock: carrying crypttab entry $name"
+}
+bek_glue_cb_warn() {
+    dwarn "$1"
+}
+
 # Azure Disk Encryption: carry the crypttab entries whose key is on the BEK disk (the
 # volumes root needs) into /etc/bek-unlock/crypttab, each detached header as a fallback
 # copy, and where that header lives (filesystem UUID and path), so that boot reads the
-# current header from /boot. Never a key: the key field only names a file on the BEK disk.
+# current header from /boot (the glue library's bek_glue_carry_ade, shared with
+# initramfs-tools). Never a key: the key field only names a file on the BEK disk.
 # BEK_UNLOCK_CRYPTTAB and BEK_UNLOCK_SYSROOT (where header= paths are found) let tests
 # describe another machine; such entries are all taken.
 bek_install_crypttab() {
     local src="${BEK_UNLOCK_CRYPTTAB:-$dracutsysrootdir/etc/crypttab}"
-    local name dev key opts header hdrsrc mnt fsuuid
     [[ -f $src ]] || return 0
     if [[ -z $BEK_UNLOCK_CRYPTTAB && -z $hostonly ]]; then
         dinfo "bek-unlock: not hostonly, /etc/crypttab not carried"
         return 0
     fi
-    mkdir -p "$initdir/etc/bek-unlock/headers"
-    while read -r name dev key opts || [[ $name ]]; do
-        [[ -z $name || $name == \#* ]] && continue
-        case $key in
-            /mnt/azure_bek_disk/*) ;;
-            none | -) [[ $opts == *keyscript=*azure* ]] || continue ;;
-            *) continue ;;
-        esac
-        [[ $BEK_UNLOCK_CRYPTTAB ]] || bek_needed_for_root "$name" || continue
-        header=$(tr ',' '\n' <<< "$opts" | sed -n 's/^header=//p')
-        if [[ $header ]]; then
-            hdrsrc="${BEK_UNLOCK_SYSROOT:-$dracutsysrootdir}$header"
-            if [[ -f $hdrsrc ]]; then
-                inst_simple "$hdrsrc" "/etc/bek-unlock/headers/$name"
-                bek_point_crypttab_at_copy "$name" "$dev" "$key" "$opts"
-            else
-                dwarn "bek-unlock: $name: header $header not found; no fallback copy in the image"
-            fi
-            # The filesystem holding the header (XFS on RHEL's /boot) must be mountable.
-            case $(findmnt -n -o FSTYPE -T "$hdrsrc" 2> /dev/null) in
-                ext[234]) hostonly='' instmods ext4 ;;
-                xfs) hostonly='' instmods xfs ;;
-                *) hostonly='' instmods ext4 xfs ;;
-            esac
-            if [[ $opts != *x-bek-header-fs=* ]] && mnt=$(findmnt -n -o TARGET -T "$hdrsrc") \
-                && fsuuid=$(findmnt -n -o UUID -T "$hdrsrc") && [[ $fsuuid && $mnt != / ]]; then
-                opts+=",x-bek-header-fs=UUID=$fsuuid,x-bek-header-path=${hdrsrc#"$mnt"/}"
-            fi
-        fi
-        echo "$name $dev $key $opts" >> "$initdir/etc/bek-unlock/crypttab"
-        dinfo "bek-unlock: carrying crypttab entry $name"
-    done < "$src"
+    bek_glue_carry_ade "$src" "${BEK_UNLOCK_SYSROOT:-$dracutsysrootdir}" "$([[ $BEK_UNLOCK_CRYPTTAB ]] && echo 1)"
 }
 
 # systemd: the unit, wanted by sysinit.target. $SYSTEMCTL is not exported by every dracut
@@ -143,7 +136,6 @@ bek_install_systemd() {
 # Without systemd: the initqueue hooks, and the cryptroot-ask wrapper in front of dracut's
 # own (installed by 90crypt, which dracut installs before this module).
 bek_install_dracut() {
-    inst_simple "$moddir/bek-unlock-lib.sh" /lib/bek-unlock-lib.sh
     inst_hook pre-trigger 91 "$moddir/bek-unlock-start.sh"
     inst_hook initqueue 00 "$moddir/bek-unlock-job.sh"
     inst_hook initqueue/settled 00 "$moddir/bek-unlock-hold.sh"
@@ -160,6 +152,7 @@ bek_install_dracut() {
 install() {
     bek_install_crypttab
     inst_binary "$(bek_unlock_bin)" /usr/sbin/bek-unlock
+    inst_simple "$(bek_unlock_glue)" "$BEK_GLUE_PATH"
     mkdir -p "$initdir/etc/modules-load.d"
     # shellcheck disable=SC2086
     printf '%s\n' $BEK_PRELOAD > "$initdir/etc/modules-load.d/bek-unlock.conf"
