@@ -27,7 +27,7 @@ int bek_probe_device(const char *devnode, struct bek_probe *out)
 	if (!pr)
 		return errno ? -errno : -ENODEV;
 	/* Only the types bek-unlock uses, and two it names when a disk with the BEK label
-	 * has them: fewer probers, fewer reads (measured: a third fewer system calls). */
+	 * has them: fewer probers, fewer reads and system calls. */
 	static char *types[] = { "vfat", "ext2", "ext3", "ext4", "xfs", "crypto_LUKS", "exfat", "ntfs", NULL };
 	blkid_probe_enable_superblocks(pr, 1);
 	blkid_probe_filter_superblocks_type(pr, BLKID_FLTR_ONLYIN, types);

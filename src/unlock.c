@@ -28,8 +28,9 @@ static void log_split(const struct volume *v, const struct bek_fs *d, uint64_t r
 
 /* From the first attempt on, bek-unlock is the boot's critical path: it takes the CPU
  * ahead of what else the initramfs still does meanwhile (the rest of udev's coldplug,
- * the initqueue). Measured under TCG, one vCPU, never idle: see README, "Where the
- * time went". Not before: the disks appearing is on that path too. */
+ * the initqueue), which on a busy vCPU would otherwise run first (doc/boot-time.md,
+ * "Reading each disk once, and the unlock first"). Not before: the disks appearing is on
+ * that path too. */
 #define BEK_UNLOCK_NICE (-10)
 static void on_critical_path(void)
 {

@@ -41,8 +41,8 @@ static bool may_read(struct udev_device *dev)
 }
 
 /* The kernel's own "add"/"change" announcement of a disk or partition comes before udev
- * has run its rules on it (under load, most of a second before: measured 0.7-0.9 s for a
- * LUKS disk in a systemd initramfs), and its node is already in devtmpfs: such a device
+ * has run its rules on it (under load, most of a second before: doc/boot-time.md), and
+ * its node is already in devtmpfs: such a device
  * is probed on it when udev has not reported it EARLY_GRACE_MS later, if bek_may_read()
  * allows; the others wait for udev's event. */
 
