@@ -69,25 +69,36 @@ static int bek_mounted(void)
 	return found;
 }
 
+/* The device-mapper name of /sys/block entry e (without its newline), or 0 when e is
+ * not a dm device or has no readable name. */
+static int dm_name(const struct dirent *e, char *name, int size)
+{
+	char path[300];
+	FILE *f;
+	int ok;
+	if (strncmp(e->d_name, "dm-", 3) != 0)
+		return 0;
+	snprintf(path, sizeof path, "/sys/block/%s/dm/name", e->d_name);
+	if (!(f = fopen(path, "r")))
+		return 0;
+	ok = fgets(name, size, f) != NULL;
+	fclose(f);
+	if (ok)
+		name[strcspn(name, "\n")] = '\0';
+	return ok;
+}
+
 static void list_dm(void)
 {
-	char path[300], name[128];
+	char name[128];
 	struct dirent *e;
 	int n = 0;
 	DIR *d = opendir("/sys/block");
 
 	fprintf(con, "BEK-TEST: dm=");
-	while (d && (e = readdir(d))) {
-		FILE *f;
-		if (strncmp(e->d_name, "dm-", 3) != 0)
-			continue;
-		snprintf(path, sizeof path, "/sys/block/%s/dm/name", e->d_name);
-		if (!(f = fopen(path, "r")))
-			continue;
-		if (fgets(name, sizeof name, f))
-			fprintf(con, "%s%s", n++ ? "," : "", strtok(name, "\n"));
-		fclose(f);
-	}
+	while (d && (e = readdir(d)))
+		if (dm_name(e, name, sizeof name))
+			fprintf(con, "%s%s", n++ ? "," : "", name);
 	if (d)
 		closedir(d);
 	fprintf(con, "%s\n", n ? "" : "none");
@@ -128,23 +139,15 @@ static int crypt_flags(int ctl, const char *name, char *out, size_t size)
 
 static void list_dm_table_flags(void)
 {
-	char path[300], name[128], flags[512];
+	char name[128], flags[512];
 	struct dirent *e;
 	int n = 0, ctl = open("/dev/mapper/control", O_RDWR | O_CLOEXEC);
 	DIR *d = opendir("/sys/block");
 
 	fprintf(con, "BEK-TEST: dm-table-flags=");
-	while (ctl >= 0 && d && (e = readdir(d))) {
-		FILE *f;
-		if (strncmp(e->d_name, "dm-", 3) != 0)
-			continue;
-		snprintf(path, sizeof path, "/sys/block/%s/dm/name", e->d_name);
-		if (!(f = fopen(path, "r")))
-			continue;
-		if (fgets(name, sizeof name, f) && crypt_flags(ctl, strtok(name, "\n"), flags, sizeof flags) == 0)
+	while (ctl >= 0 && d && (e = readdir(d)))
+		if (dm_name(e, name, sizeof name) && crypt_flags(ctl, name, flags, sizeof flags) == 0)
 			fprintf(con, "%s%s:%s", n++ ? ";" : "", name, flags);
-		fclose(f);
-	}
 	if (d)
 		closedir(d);
 	if (ctl >= 0)

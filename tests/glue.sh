@@ -261,24 +261,21 @@ add() {  # add OUTPUT
 
 # ShellCheck over the POSIX sh files as sh; module-setup.sh and the dracut.conf.d snippet
 # (dracut sources them in bash) as bash.
-for f in hook/lib/*.sh hook/dracut/*.sh hook/initramfs-tools/hooks/* hook/initramfs-tools/scripts/*/*; do
-    if out=$(shellcheck -x -s sh "$f" 2>&1); then
-        passed=$((passed + 1))
-    else
-        failed=$((failed + 1))
-        echo "FAIL shellcheck -s sh $f"
-        echo "$out" | sed 's/^/    /'
-    fi
-done
-for f in modules.d/91bek-unlock/module-setup.sh hook/91-bek-unlock.conf; do
-    if out=$(shellcheck -x -s bash "$f" 2>&1); then
-        passed=$((passed + 1))
-    else
-        failed=$((failed + 1))
-        echo "FAIL shellcheck -s bash $f"
-        echo "$out" | sed 's/^/    /'
-    fi
-done
+lint() {  # lint DIALECT FILE...
+    dialect=$1
+    shift
+    for f in "$@"; do
+        if out=$(shellcheck -x -s "$dialect" "$f" 2>&1); then
+            passed=$((passed + 1))
+        else
+            failed=$((failed + 1))
+            echo "FAIL shellcheck -s $dialect $f"
+            echo "$out" | sed 's/^/    /'
+        fi
+    done
+}
+lint sh hook/lib/*.sh hook/dracut/*.sh hook/initramfs-tools/hooks/* hook/initramfs-tools/scripts/*/*
+lint bash modules.d/91bek-unlock/module-setup.sh hook/91-bek-unlock.conf
 
 for sh in ${GLUE_SHELLS:-dash busybox}; do
     case $sh in
