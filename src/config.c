@@ -100,7 +100,7 @@ static bool same_device(const char *path, const char *uuid)
 	       bek_uuid_canonical(pr.uuid, strlen(pr.uuid), canon) == 0 && strcmp(canon, uuid) == 0;
 }
 
-static size_t load(const char *path, bool ade, struct bek_crypttab_entry *entries, size_t max);
+static size_t load_crypttab(const char *path, bool ade, struct bek_crypttab_entry *entries, size_t max);
 
 /* The image's own crypttab: dracut's /etc/crypttab, initramfs-tools' /cryptroot/crypttab. */
 static void load_image_crypttab(struct bek_config *cfg)
@@ -109,7 +109,7 @@ static void load_image_crypttab(struct bek_config *cfg)
 	static const char *const paths[] = { BEK_IMAGE_CRYPTTAB, BEK_ITOOLS_CRYPTTAB };
 	size_t n = 0;
 	for (size_t i = 0; cfg->use_crypttab && i < sizeof(paths) / sizeof(paths[0]); i++)
-		n += load(paths[i], false, entries + n, BEK_IMAGE_CRYPTTAB_MAX + 1 - n);
+		n += load_crypttab(paths[i], false, entries + n, BEK_IMAGE_CRYPTTAB_MAX + 1 - n);
 	cfg->crypttab = entries;
 	cfg->n_crypttab = n;
 	/* systemd-cryptsetup-generator, once rd.luks.uuid=/rd.luks.name= name volumes, creates
@@ -140,12 +140,12 @@ int bek_config_load(struct bek_config *cfg, const char *text)
 
 size_t bek_crypttab_load(const char *path, struct bek_crypttab_entry *entries, size_t max)
 {
-	return load(path, true, entries, max);
+	return load_crypttab(path, true, entries, max);
 }
 
 /* ade: /etc/bek-unlock/crypttab (its entries only: key on the BEK disk); else any crypttab.
  * Keeps at most max - 1 entries: one more is said and dropped. */
-static size_t load(const char *path, bool ade, struct bek_crypttab_entry *entries, size_t max)
+static size_t load_crypttab(const char *path, bool ade, struct bek_crypttab_entry *entries, size_t max)
 {
 	char line[4096];
 	size_t n = 0;

@@ -9,12 +9,6 @@
 #define LINE_MAX_BYTES 4096
 #define FIELDS 4
 
-static int fail(char why[BEK_WHY_MAX], const char *reason)
-{
-	bek_why(why, "%s", reason);
-	return -EINVAL;
-}
-
 /* UUID=, PARTUUID=, LABEL=, PARTLABEL=, ID= or a /dev path, turned into the /dev path udev
  * links (as dracut's crypt module and systemd's fstab_node_to_udev_node() do). Returns 0,
  * 1 for an absolute path outside /dev (a loop file: not a device bek-unlock sees), or
@@ -101,15 +95,15 @@ static int parse_options(char *opts, struct bek_crypttab_entry *e, bool *ade_key
 			continue;
 		if (strncmp(o, "header=", 7) == 0) {
 			if (o[7] != '/' || strlen(o + 7) > BEK_PATH_MAX)
-				return fail(why, "header= is not an absolute path");
+				return bek_invalid(why, "header= is not an absolute path");
 			snprintf(e->header, sizeof(e->header), "%s", o + 7);
 		} else if (strncmp(o, "x-bek-header-fs=UUID=", 21) == 0) {
 			if (!o[21] || strlen(o + 21) >= sizeof(e->header_fs) || strchr(o + 21, '/'))
-				return fail(why, "x-bek-header-fs= is not UUID=<filesystem UUID>");
+				return bek_invalid(why, "x-bek-header-fs= is not UUID=<filesystem UUID>");
 			snprintf(e->header_fs, sizeof(e->header_fs), "%s", o + 21);
 		} else if (strncmp(o, "x-bek-header-path=", 18) == 0) {
 			if (!safe_relative(o + 18))
-				return fail(why, "x-bek-header-path= is not a safe relative path");
+				return bek_invalid(why, "x-bek-header-path= is not a safe relative path");
 			snprintf(e->header_path, sizeof(e->header_path), "%s", o + 18);
 		} else if (strncmp(o, "keyscript=", 10) == 0) {
 			*ade_keyscript = strstr(o + 10, "azure") != NULL;
@@ -147,26 +141,26 @@ int bek_crypttab_parse_entry(const char *line, struct bek_crypttab_entry *e, cha
 	memset(e, 0, sizeof(*e));
 	why[0] = '\0';
 	if (strlen(line) >= sizeof(buf))
-		return fail(why, "line is longer than 4095 bytes");
+		return bek_invalid(why, "line is longer than 4095 bytes");
 	snprintf(buf, sizeof(buf), "%s", line);
 	for (char *save = NULL, *f = strtok_r(buf, " \t\r\n", &save); f; f = strtok_r(NULL, " \t\r\n", &save)) {
 		if (n == 0 && f[0] == '#')
 			return 0;
 		if (n == FIELDS)
-			return fail(why, "more than four fields");
+			return bek_invalid(why, "more than four fields");
 		field[n++] = f;
 	}
 	if (n == 0)
 		return 0;
 	if (n < 2)
-		return fail(why, "fewer than two fields");
+		return bek_invalid(why, "fewer than two fields");
 	char ignored[BEK_WHY_MAX];
 	if (bek_mapname_check(field[0], ignored) < 0)
-		return fail(why, "name is not a valid mapping name");
+		return bek_invalid(why, "name is not a valid mapping name");
 	snprintf(e->name, sizeof(e->name), "%s", field[0]);
 	int r = parse_source(field[1], e->source);
 	if (r < 0)
-		return fail(why, "device is not UUID=, PARTUUID=, LABEL=, PARTLABEL=, ID= or a /dev path");
+		return bek_invalid(why, "device is not UUID=, PARTUUID=, LABEL=, PARTLABEL=, ID= or a /dev path");
 	if (r > 0)
 		return bek_why(why, "its device is a file, not a block device"), 0;
 	named_uuid(field[1], e);

@@ -47,7 +47,7 @@ static int load_detached(const char *device, const char *header, const char *typ
 	return r;
 }
 
-static int load(const char *device, const char *type, struct crypt_device **cd)
+static int load_header(const char *device, const char *type, struct crypt_device **cd)
 {
 	return load_detached(device, NULL, type, cd);
 }
@@ -96,7 +96,7 @@ int bek_luks_read(const char *header, struct bek_luks_info *info, struct crypt_d
 	memset(info, 0, sizeof(*info));
 	info->token_id = -1;
 	uint64_t t = bek_clock_us();
-	int r = load(header, CRYPT_LUKS, &cd);
+	int r = load_header(header, CRYPT_LUKS, &cd);
 	if (r < 0)
 		return bek_timing_add(BEK_T_LUKS_READ, t), r;
 	snprintf(info->uuid, sizeof(info->uuid), "%s", crypt_get_uuid(cd) ? crypt_get_uuid(cd) : "");
@@ -296,7 +296,7 @@ int bek_luks_mapping(const char *name, const char *uuid, bool taken, char why[BE
 int bek_luks_enroll(const char *device, const struct bek_token *tok, char why[BEK_WHY_MAX])
 {
 	struct crypt_device *cd;
-	int r = load(device, CRYPT_LUKS2, &cd);
+	int r = load_header(device, CRYPT_LUKS2, &cd);
 	if (r < 0) {
 		snprintf(why, BEK_WHY_MAX, "not a LUKS2 device (LUKS1 has no tokens: use rd.bek.keyfile=)");
 		return r;

@@ -110,7 +110,7 @@ static int inspect(int argc, char **argv)
 	return BEK_EXIT_OK;
 }
 
-static int parse_keyslot(const char *s, int *out)
+static int parse_keyslot_arg(const char *s, int *out)
 {
 	char *end;
 	errno = 0;
@@ -140,7 +140,7 @@ static int enroll(int argc, char **argv)
 			snprintf(tok.key_file, sizeof(tok.key_file), "%s", optarg);
 			break;
 		case 's':
-			if (parse_keyslot(optarg, &tok.keyslot) < 0)
+			if (parse_keyslot_arg(optarg, &tok.keyslot) < 0)
 				return bek_log(LOG_ERR, "Refusing --keyslot: expected 0 to 31"), BEK_EXIT_ERROR;
 			break;
 		case 'l':

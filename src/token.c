@@ -9,14 +9,8 @@
 
 #define JSON_DEPTH_MAX 4
 
-static int fail(char why[BEK_WHY_MAX], const char *reason)
-{
-	bek_why(why, "%s", reason);
-	return -EINVAL;
-}
-
 /* A keyslot number as LUKS2 writes it: a decimal string, "0" to "31". */
-static int parse_keyslot(json_object *v, int *out)
+static int parse_keyslot_json(json_object *v, int *out)
 {
 	const char *s;
 	if (!json_object_is_type(v, json_type_string))
@@ -41,24 +35,24 @@ static int parse_object(json_object *root, struct bek_token *out, char why[BEK_W
 	json_object *v;
 
 	if (!json_object_is_type(root, json_type_object))
-		return fail(why, "token is not a JSON object");
+		return bek_invalid(why, "token is not a JSON object");
 	if (!json_object_object_get_ex(root, "type", &v) || !json_object_is_type(v, json_type_string) ||
 	    strcmp(json_object_get_string(v), BEK_TOKEN_TYPE) != 0)
-		return fail(why, "token type is not \"bek\"");
+		return bek_invalid(why, "token type is not \"bek\"");
 
 	out->keyslot = -1;
 	if (!json_object_object_get_ex(root, "keyslots", &v) || !json_object_is_type(v, json_type_array))
-		return fail(why, "token has no \"keyslots\" array");
+		return bek_invalid(why, "token has no \"keyslots\" array");
 	if (json_object_array_length(v) > 1)
-		return fail(why, "token names more than one keyslot");
-	if (json_object_array_length(v) == 1 && parse_keyslot(json_object_array_get_idx(v, 0), &out->keyslot) < 0)
-		return fail(why, "token keyslot is not a number from 0 to 31");
+		return bek_invalid(why, "token names more than one keyslot");
+	if (json_object_array_length(v) == 1 && parse_keyslot_json(json_object_array_get_idx(v, 0), &out->keyslot) < 0)
+		return bek_invalid(why, "token keyslot is not a number from 0 to 31");
 
 	if (!json_object_object_get_ex(root, "key_file", &v) || !json_object_is_type(v, json_type_string))
-		return fail(why, "token has no \"key_file\" string");
+		return bek_invalid(why, "token has no \"key_file\" string");
 	const char *name = json_object_get_string(v);
 	if ((size_t)json_object_get_string_len(v) != strlen(name))
-		return fail(why, "token key_file contains a NUL byte");
+		return bek_invalid(why, "token key_file contains a NUL byte");
 	if (bek_keyname_check(name, why) < 0)
 		return -EINVAL;
 	memcpy(out->key_file, name, strlen(name) + 1);
@@ -68,10 +62,10 @@ static int parse_object(json_object *root, struct bek_token *out, char why[BEK_W
 		const char *label = json_object_is_type(v, json_type_string) ? json_object_get_string(v) : NULL;
 		size_t len = label ? strlen(label) : 0;
 		if (!label || len == 0 || len >= sizeof(out->label) || (size_t)json_object_get_string_len(v) != len)
-			return fail(why, "token label is not a string of 1-255 bytes");
+			return bek_invalid(why, "token label is not a string of 1-255 bytes");
 		for (const char *p = label; *p; p++)
 			if ((unsigned char)*p < 0x20 || *p == 0x7f)
-				return fail(why, "token label contains a control character");
+				return bek_invalid(why, "token label contains a control character");
 		memcpy(out->label, label, len + 1);
 	}
 	return 0;
@@ -80,20 +74,20 @@ static int parse_object(json_object *root, struct bek_token *out, char why[BEK_W
 int bek_token_parse(const char *json, size_t len, struct bek_token *out, char why[BEK_WHY_MAX])
 {
 	if (len > BEK_TOKEN_JSON_MAX)
-		return fail(why, "token is larger than 4096 bytes");
+		return bek_invalid(why, "token is larger than 4096 bytes");
 	if (memchr(json, '\0', len))
-		return fail(why, "token contains a NUL byte");
+		return bek_invalid(why, "token contains a NUL byte");
 
 	json_tokener *tok = json_tokener_new_ex(JSON_DEPTH_MAX);
 	if (!tok)
-		return fail(why, "out of memory");
+		return bek_invalid(why, "out of memory");
 	json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
 	json_object *root = json_tokener_parse_ex(tok, json, (int)len);
 	int r;
 	if (!root || json_tokener_get_error(tok) != json_tokener_success)
-		r = fail(why, "token is not valid JSON");
+		r = bek_invalid(why, "token is not valid JSON");
 	else if (json_tokener_get_parse_end(tok) != len)
-		r = fail(why, "token has trailing data after the JSON object");
+		r = bek_invalid(why, "token has trailing data after the JSON object");
 	else
 		r = parse_object(root, out, why);
 	json_object_put(root);

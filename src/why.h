@@ -6,11 +6,19 @@
 #ifndef BEK_WHY_H
 #define BEK_WHY_H
 
+#include <errno.h>
 #include <stdio.h>
 
 #define BEK_WHY_MAX 256
 
 /* bek_why(why, "format", ...): sets the reason; truncated, never overflowed. */
 #define bek_why(why, ...) ((void)snprintf((why), BEK_WHY_MAX, __VA_ARGS__))
+
+/* For parsers of hostile input: sets the reason, returns -EINVAL. */
+static inline int bek_invalid(char why[BEK_WHY_MAX], const char *reason)
+{
+	bek_why(why, "%s", reason);
+	return -EINVAL;
+}
 
 #endif
