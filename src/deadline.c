@@ -46,6 +46,16 @@ void bek_activity_for(struct bek_activity *a, const char *name, const char *fall
 	a->now.others_open = others_open;
 }
 
+int bek_dm_info(const char *name, struct dm_info *info)
+{
+	struct dm_task *t = dm_task_create(DM_DEVICE_INFO);
+	if (!t)
+		return -ENOMEM;
+	int r = dm_task_set_name(t, name) && dm_task_run(t) && dm_task_get_info(t, info) ? 0 : -EIO;
+	dm_task_destroy(t);
+	return r;
+}
+
 /* Whether device-mapper has a device of that name (false when it cannot be asked:
  * then nothing is ever removed on the strength of it). */
 struct dm_state {
@@ -56,14 +66,11 @@ static struct dm_state dm_state(const char *name)
 {
 	struct dm_state s = { false, false, false };
 	struct dm_info info;
-	struct dm_task *t = dm_task_create(DM_DEVICE_INFO);
-	if (t && dm_task_set_name(t, name) && dm_task_run(t) && dm_task_get_info(t, &info)) {
+	if (bek_dm_info(name, &info) == 0) {
 		s.asked = true;
 		s.exists = info.exists;
 		s.live_table = info.exists && info.live_table;
 	}
-	if (t)
-		dm_task_destroy(t);
 	return s;
 }
 

@@ -60,6 +60,12 @@ void bek_activity_made(struct bek_activity *a, enum bek_made kind, const char *p
  * was opening turns out open and every other one was open already). */
 int bek_deadline_run(unsigned timeout_s, struct bek_activity *a, int (*work)(void *ud), void *ud);
 
+/* device-mapper's view of the device called name (libdevmapper's DM_DEVICE_INFO): 0 with
+ * *info filled (info->exists: whether there is one), or a negative errno when it cannot
+ * be asked. Here for the parent's clean-up; mapcheck.c's check uses it too. */
+struct dm_info;
+int bek_dm_info(const char *name, struct dm_info *info);
+
 /* The decision about a mapping the worker was making when it was stopped (pure). */
 enum bek_settle {
 	BEK_SETTLE_NONE,       /* no such device: nothing was made */

@@ -15,19 +15,13 @@
  * /dev/mapper link for a private mapping. */
 static int dm_node(const char *name, char *node, size_t size)
 {
-	struct dm_task *dmt = dm_task_create(DM_DEVICE_INFO);
 	struct dm_info info;
-	int r = -ENOMEM;
-	if (!dmt)
+	int r = bek_dm_info(name, &info);
+	if (r < 0)
 		return r;
-	if (!dm_task_set_name(dmt, name) || !dm_task_run(dmt) || !dm_task_get_info(dmt, &info))
-		r = -EIO;
-	else if (!info.exists)
-		r = -ENODEV;
-	else
-		r = snprintf(node, size, "/dev/dm-%u", info.minor) < (int)size ? 0 : -ENAMETOOLONG;
-	dm_task_destroy(dmt);
-	return r;
+	if (!info.exists)
+		return -ENODEV;
+	return snprintf(node, size, "/dev/dm-%u", info.minor) < (int)size ? 0 : -ENAMETOOLONG;
 }
 
 /* 1 and type set when libblkid recognises what node holds (a filesystem, LVM, swap, a
