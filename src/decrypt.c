@@ -323,13 +323,11 @@ static int preflight(const struct opts *o, struct bek_dc_volume *v, size_t n, co
 		struct bek_secret key = { 0 };
 		if (bek_dc_key_read(&o->keys, &v[i], &key) < 0)
 			return BEK_DC_EXIT_REFUSED;
-		r = bek_dc_check_key(&v[i], &key);
+		char kwhy[BEK_WHY_MAX];
+		r = bek_dc_check_key(&v[i], &key, kwhy);
 		bek_secret_free(&key);
-		if (r == -EPERM)
-			return bek_log(LOG_ERR, "%s: refused: the key is rejected by every keyslot (wrong key, or a header "
-				       "of another volume)", v[i].name), BEK_DC_EXIT_REFUSED;
 		if (r < 0)
-			return bek_log_errno(LOG_ERR, r, "%s: refused: cannot check the key: %m", v[i].name), BEK_DC_EXIT_REFUSED;
+			return bek_log(LOG_ERR, "%s: refused: %s", v[i].name, kwhy), BEK_DC_EXIT_REFUSED;
 	}
 	return 0;
 }
@@ -375,6 +373,9 @@ int bek_decrypt_main(int argc, char **argv)
 	int code = BEK_DC_EXIT_ERROR, lock = -1;
 	if (!v || collect(&o, v, &n) < 0)
 		goto out;
+	if (n == 0)
+		bek_log(LOG_NOTICE, "No ADE volume in %s/etc/crypttab (none whose key is on the BEK disk): nothing to decrypt",
+			strcmp(o.root, "/") == 0 ? "" : o.root);
 	char dir[PATH_MAX], why[BEK_WHY_MAX];
 	choose_backup_dir(&o, v, n, dir, sizeof(dir), why);   /* before examining: finds exports */
 	if (!dir[0])
