@@ -28,7 +28,9 @@ IO_SRC   := src/log.c src/config.c src/deadline.c src/wait.c src/probe.c src/dis
             src/bekfs.c src/mapcheck.c src/header.c src/kcrypto.c src/luks.c src/secret.c src/timing.c src/unlock.c \
             src/outcome.c src/boot.c src/recover_input.c src/recover_volume.c src/recover_output.c \
             src/recover.c src/main.c
-SRC      := $(PURE_SRC) $(IO_SRC)
+# The boot configuration after decryption (bek-unlock decrypt; doc/migration-config.md).
+CONFIG_SRC := src/adeconfig_edit.c src/adeconfig_plan.c src/adeconfig_show.c src/adeconfig_apply.c src/adeconfig_io.c
+SRC      := $(PURE_SRC) $(IO_SRC) $(CONFIG_SRC)
 OBJ      := $(SRC:src/%.c=$(BUILD)/obj/%.o)
 
 PREFIX   ?= /usr
