@@ -137,7 +137,7 @@ include tests/fuzz.mk
 
 # Everything: unit tests (plain, ASan+UBSan), host subcommand tests (plain, valgrind),
 # a fuzzing smoke round, the QEMU scenarios. Ends with "N passed, N failed".
-test: $(UNIT_BINS) $(FUZZ_BINS) $(BUILD)/bek-unlock $(SHARED_BIN) $(MAN)
+test: $(UNIT_BINS) $(FUZZ_BINS) $(BUILD)/bek-unlock $(SHARED_BIN) $(MAN) $(ADECONFIG_DRV)
 	tests/run.sh
 
 # Keeps build/static (the static libraries take minutes to rebuild); distclean removes all.
