@@ -302,15 +302,15 @@ static int edit_cmdline(struct sbuf *b, const char *s, size_t len, const struct 
 			continue;
 		for (size_t i = 0; i < n; i++) {
 			size_t ul = (size_t)(eq - val);
-			if ((size_t)(s + we - eq - 1) == strlen(v[i].name) && memcmp(eq + 1, v[i].name, strlen(v[i].name)) == 0 &&
-			    nu < MAX_UUIDS) {
-				if (ul > 5 && memcmp(val, "luks-", 5) == 0)
-					val += 5, ul -= 5;
-				if (ul < sizeof(uuids[0])) {
-					memcpy(uuids[nu], val, ul);
-					uuids[nu++][ul] = '\0';
-				}
-			}
+			if ((size_t)(s + we - eq - 1) != strlen(v[i].name) || memcmp(eq + 1, v[i].name, strlen(v[i].name)) != 0)
+				continue;
+			if (ul > 5 && memcmp(val, "luks-", 5) == 0)
+				val += 5, ul -= 5;
+			if (nu == MAX_UUIDS || ul >= sizeof(uuids[0]))
+				return bek_invalid(why, nu == MAX_UUIDS ? "more than 16 rd.luks.name= options name the volumes"
+									: "an rd.luks.name= option's UUID is too long");
+			memcpy(uuids[nu], val, ul);
+			uuids[nu++][ul] = '\0';
 		}
 	}
 	/* Second pass: each word kept as it is, removed with the blanks before it (after it,
