@@ -29,7 +29,7 @@ IO_SRC   := src/log.c src/config.c src/deadline.c src/wait.c src/probe.c src/dis
             src/outcome.c src/boot.c src/recover_input.c src/recover_volume.c src/recover_output.c \
             src/recover.c src/main.c
 # The boot configuration after decryption (bek-unlock decrypt; doc/migration-config.md).
-CONFIG_SRC := src/adeconfig_edit.c src/adeconfig_plan.c src/adeconfig_show.c src/adeconfig_apply.c src/adeconfig_io.c
+CONFIG_SRC := src/adeconfig_text.c src/adeconfig_edit.c src/adeconfig_cmdline.c src/adeconfig_lvm.c src/adeconfig_plan.c src/adeconfig_show.c src/adeconfig_apply.c src/adeconfig_io.c
 SRC      := $(PURE_SRC) $(IO_SRC) $(CONFIG_SRC)
 OBJ      := $(SRC:src/%.c=$(BUILD)/obj/%.o)
 

@@ -38,6 +38,14 @@ int bek_edit_crypttab(const char *text, const struct bek_plain_volume *v, size_t
 int bek_edit_fstab(const char *text, const struct bek_plain_volume *v, size_t n, char **out,
 		   char why[BEK_WHY_MAX]);
 
+/* /etc/lvm/lvm.conf: ADE's appended line devices { filter = ["a|NAME|", "r|<PARTUUID>|"] }
+ * for a volume removed (blanks anywhere). Refused for any other line accepting "a|NAME|". */
+int bek_edit_lvmconf(const char *text, const struct bek_plain_volume *v, size_t n, char **out,
+		     char why[BEK_WHY_MAX]);
+/* /etc/lvm/devices/system.devices: -EINVAL (why says what to do) when it lists a PV by a
+ * volume's mapping (IDNAME=CRYPT-...-NAME, DEVNAME=/dev/mapper/NAME); 0 otherwise. */
+int bek_check_lvm_devices(const char *text, const struct bek_plain_volume *v, size_t n, char why[BEK_WHY_MAX]);
+
 /* A kernel command line (blank-separated words, "..." quoting kept): rd.luks.ade.*,
  * rd.bek.*, rd.luks.name=U=NAME and every rd.luks.*=U... / rd.luks.uuid=[luks-]U of a U so
  * named for one of the volumes removed; root=/dev/mapper/NAME (or

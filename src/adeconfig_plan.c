@@ -83,6 +83,20 @@ static int fstab(const char *t, const struct bek_plain_volume *v, size_t n, char
 	return bek_edit_fstab(t, v, n, o, why);
 }
 
+static int lvmconf(const char *t, const struct bek_plain_volume *v, size_t n, char **o, struct bek_edit_words *w,
+		   char why[BEK_WHY_MAX])
+{
+	(void)w;
+	return bek_edit_lvmconf(t, v, n, o, why);
+}
+static int lvmdevices(const char *t, const struct bek_plain_volume *v, size_t n, char **o, struct bek_edit_words *w,
+		      char why[BEK_WHY_MAX])
+{
+	(void)w;
+	*o = NULL;
+	return bek_check_lvm_devices(t, v, n, why);
+}
+
 /* One file read beneath dirfd (at path, shown as shown) and edited; a change is added. */
 static int edit_file(struct bek_config_plan *p, int dirfd, const char *path, const char *shown, edit_fn fn,
 		     enum bek_cfg_kind kind, const struct bek_plain_volume *v, size_t n, struct bek_edit_words *w)
@@ -198,6 +212,9 @@ static int plan_files(struct bek_config_plan *p, int rootfd, const struct bek_pl
 	    (r = edit_file(p, rootfd, "/etc/default/grub", "/etc/default/grub", grub_default, BEK_CFG_EDIT, v, n, NULL)) < 0 ||
 	    (r = edit_dir(p, rootfd, "/etc/default/grub.d", "/etc/default/grub.d", ".cfg", grub_default, BEK_CFG_EDIT, v, n,
 			  NULL)) < 0 ||
+	    (r = edit_file(p, rootfd, "/etc/lvm/lvm.conf", "/etc/lvm/lvm.conf", lvmconf, BEK_CFG_EDIT, v, n, NULL)) < 0 ||
+	    (r = edit_file(p, rootfd, "/etc/lvm/devices/system.devices", "/etc/lvm/devices/system.devices", lvmdevices,
+			   BEK_CFG_EDIT, v, n, NULL)) < 0 ||
 	    (r = edit_file(p, rootfd, "/etc/kernel/cmdline", "/etc/kernel/cmdline", bek_edit_cmdline_file, BEK_CFG_EDIT, v,
 			   n, NULL)) < 0)
 		return r;

@@ -56,6 +56,9 @@ ade_files() {  # ade_files SYS
 	GRUB_CMDLINE_LINUX_DEFAULT="quiet"
 	GRUB_CMDLINE_LINUX="root=/dev/mapper/osencrypt console=tty1 console=ttyS0 rd.luks.ade.partuuid=$PARTUUID rd.luks.ade.bootuuid=$BOOTFS rd.debug"
 	EOF
+	# RHEL LVM images: ADE's filter appended to lvm.conf (no lvm2 in these roots: only the file).
+	mkdir -p "$1/etc/lvm"
+	printf 'config {\n}\n\ndevices { filter = ["a|osencrypt|", "r|%s|"] }\n' "$PARTUUID" > "$1/etc/lvm/lvm.conf"
 	mkdir -p "$1/boot/luks"
 	head -c 4096 /dev/zero > "$1/boot/luks/osluksheader"
 	install -m 755 tests/adeconfig-ade/update-grub "$1/usr/sbin/update-grub"
@@ -72,6 +75,7 @@ want_files() {  # want_files DIR
 	/dev/sdb1 /mnt auto defaults,nofail,x-systemd.requires=cloud-init.service,comment=cloudconfig 0 2
 	EOF
 	printf 'tmpfs /tmp tmpfs defaults 0 0\r\n' >> "$1/fstab"
+	printf 'config {\n}\n\n' > "$1/lvm.conf"
 	cat > "$1/grub" <<-EOF
 	GRUB_DEFAULT=0
 	GRUB_TIMEOUT=1
@@ -156,6 +160,7 @@ converge() {  # converge FLAVOUR BUILDER_PROCESS
 	check "$1: crypttab: ADE's entries gone, the rest byte for byte" same "$want/crypttab" "$sys/etc/crypttab"
 	check "$1: fstab: UUID= of the plain filesystems, BEK disk line gone, the rest byte for byte" same "$want/fstab" "$sys/etc/fstab"
 	check "$1: /etc/default/grub: root=UUID=, no rd.luks.ade.*" same "$want/grub" "$sys/etc/default/grub"
+	check "$1: lvm.conf: ADE's filter gone (it would hide the plain partition)" same "$want/lvm.conf" "$sys/etc/lvm/lvm.conf"
 	check "$1: update-grub ran with the new command line" grep -q "root=UUID=$ROOTFS console=tty1 console=ttyS0 rd.debug" "$sys/boot/grub-test.cfg"
 	mkdir -p "$W/$1/orig/etc/default" "$W/$1/orig/usr/sbin" && ade_files "$W/$1/orig"
 	local o=$W/$1/orig

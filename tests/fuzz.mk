@@ -9,7 +9,7 @@ fuzz_src_keyname := src/keyname.c
 fuzz_src_crypttab := src/crypttab.c src/cmdline.c src/keyname.c
 fuzz_src_kvsecret := src/b64url.c src/kvdoc.c src/kvsecret.c src/kvpassphrase.c src/keyname.c
 fuzz_src_kcipher := src/kcipher.c
-fuzz_src_adeconfig := src/adeconfig_edit.c
+fuzz_src_adeconfig := src/adeconfig_text.c src/adeconfig_edit.c src/adeconfig_cmdline.c src/adeconfig_lvm.c
 FUZZ_SECONDS ?= 60
 FUZZ_SMOKE_SECONDS ?= 10
 FUZZ_BINS := $(FUZZ_TARGETS:%=$(BUILD)/fuzz/fuzz_%)

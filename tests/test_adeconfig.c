@@ -189,6 +189,31 @@ static void bls_and_grubenv(void **state)
 	free(out);
 }
 
+static void lvm(void **state)
+{
+	(void)state;
+	/* ADE's appended filter (after an empty line), in any spacing; the rest kept. */
+	expect(bek_edit_lvmconf, 1,
+	       "config {\n}\n# devices { filter = [\"a|osencrypt|\", \"r|.*|\"] }\n\n"
+	       "devices { filter = [\"a|osencrypt|\", \"r|3c9f1a2b-0001-4c5e-9d1a-1234567890ab|\"] }\n"
+	       "devices{filter=[ \"a|osencrypt|\" , \"r|P|\" ]}\r\n",
+	       "config {\n}\n# devices { filter = [\"a|osencrypt|\", \"r|.*|\"] }\n\n");
+	expect(bek_edit_lvmconf, 1, "devices { filter = [\"a|osencrypt2|\", \"r|P|\"] }\n", NULL);
+	/* Any other filter accepting the mapping would hide the plain partition: refused. */
+	refused(bek_edit_lvmconf, 1, "devices {\n filter = [ \"a|osencrypt|\", \"r|.*|\" ]\n}\n", "not ADE's line");
+	refused(bek_edit_lvmconf, 1, "devices { filter = [\"a|osencrypt|\", \"r|P|\", \"r|x|\"] }\n", "not ADE's line");
+	/* A devices file listing the PV by its mapping: refused, with what to do. */
+	const char *dev = "# LVM uses devices listed in this file.\nVERSION=1.1.2\n"
+			  "IDTYPE=sys_wwid IDNAME=naa.1 DEVNAME=/dev/sdb PVID=abc\n";
+	assert_int_equal(bek_check_lvm_devices(dev, vols, 1, why), 0);
+	assert_int_equal(bek_check_lvm_devices("IDTYPE=dm_uuid IDNAME=CRYPT-LUKS2-0a1b-osencrypt2 DEVNAME=/dev/dm-0\n", vols, 1, why), 0);
+	assert_int_equal(bek_check_lvm_devices("IDTYPE=dm_uuid IDNAME=CRYPT-LUKS2-0a1b-osencrypt DEVNAME=/dev/dm-0 PVID=x", vols, 1, why),
+			 -EINVAL);
+	assert_non_null(strstr(why, "lvmdevices --adddev"));
+	assert_int_equal(bek_check_lvm_devices("IDTYPE=devname IDNAME=/dev/dm-0 DEVNAME=/dev/mapper/osencrypt PVID=x\n", vols, 1, why),
+			 -EINVAL);
+}
+
 /* A 200 000-byte line and 10 000 lines: kept byte for byte, the entry after them found. */
 static void long_input(void **state)
 {
@@ -217,7 +242,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(crypttab_ade_lines), cmocka_unit_test(crypttab_ade_left), cmocka_unit_test(fstab_sources),
 		cmocka_unit_test(fstab_refusals),     cmocka_unit_test(cmdline_words),     cmocka_unit_test(grub_default),
-		cmocka_unit_test(bls_and_grubenv),    cmocka_unit_test(long_input),
+		cmocka_unit_test(bls_and_grubenv),    cmocka_unit_test(lvm),
+		cmocka_unit_test(long_input),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* libFuzzer target: the boot-configuration edits after decryption (crypttab, fstab,
- * /etc/default/grub, BLS entries, grubenv, kernel command lines), src/adeconfig_edit.c.
+ * /etc/default/grub, BLS entries, grubenv, kernel command lines, lvm.conf, the LVM devices file), src/adeconfig_edit.c.
  * Each result is checked, and editing it again must change nothing (a second run of
  * bek-unlock decrypt finds nothing to do). */
 #include <assert.h>
@@ -26,6 +26,8 @@ static int run(int which, const char *text, char **out, struct bek_edit_words *w
 	case 3: return bek_edit_bls(text, vols, 3, out, w, why);
 	case 4: return bek_edit_grubenv(text, vols, 3, out, w, why);
 	case 5: return bek_edit_cmdline_file(text, vols, 3, out, w, why);
+	case 6: return bek_edit_lvmconf(text, vols, 3, out, why);
+	case 7: *out = NULL; return bek_check_lvm_devices(text, vols, 3, why);
 	default: return bek_edit_cmdline(text, vols, 3, out, w, why);
 	}
 }
@@ -39,7 +41,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	memcpy(text, data + 1, size - 1);
 	text[size - 1] = '\0';
-	int which = data[0] % 7;
+	int which = data[0] % 9;
 	char why[BEK_WHY_MAX], *out = (char *)1;
 	struct bek_edit_words w = { 0 };
 	memset(why, 'x', sizeof(why));
