@@ -258,3 +258,25 @@ int bek_edit_grubenv(const char *text, const struct bek_plain_volume *v, size_t 
 {
 	return edit_lines(text, "kernelopts=", v, n, out, w, why);
 }
+
+int bek_edit_grubcfg(const char *text, const struct bek_plain_volume *v, size_t n, char **out,
+		     struct bek_edit_words *w, char why[BEK_WHY_MAX])
+{
+	static const char *const cmds[] = { "linux16", "linuxefi", "linux" };
+	char *cur = NULL;
+	*out = NULL;
+	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
+		char *next;
+		int r = edit_lines(cur ? cur : text, cmds[i], v, n, &next, w, why);
+		if (r < 0) {
+			free(cur);
+			return r;
+		}
+		if (r > 0) {
+			free(cur);
+			cur = next;
+		}
+	}
+	*out = cur;
+	return cur != NULL;
+}

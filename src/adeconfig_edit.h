@@ -66,6 +66,9 @@ int bek_edit_bls(const char *text, const struct bek_plain_volume *v, size_t n, c
 /* RHEL 8's /boot/grub2/grubenv: the value of its kernelopts= line, as above. */
 int bek_edit_grubenv(const char *text, const struct bek_plain_volume *v, size_t n, char **out,
 		     struct bek_edit_words *w, char why[BEK_WHY_MAX]);
+/* RHEL 7's grub.cfg (no BLS; grubby edits it): its linux16/linuxefi/linux lines, as above. */
+int bek_edit_grubcfg(const char *text, const struct bek_plain_volume *v, size_t n, char **out,
+		     struct bek_edit_words *w, char why[BEK_WHY_MAX]);
 /* /etc/kernel/cmdline: every line that is not a comment edited as a command line. */
 int bek_edit_cmdline_file(const char *text, const struct bek_plain_volume *v, size_t n, char **out,
 			  struct bek_edit_words *w, char why[BEK_WHY_MAX]);

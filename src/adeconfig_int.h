@@ -51,6 +51,10 @@ struct bek_config_plan {
  * the file does not exist), -errno with why. Refuses a symbolic link, a NUL byte, more
  * than BEK_CFG_FILE_MAX. */
 int bek_cfg_read(int rootfd, const char *path, char **text, char why[BEK_WHY_MAX]);
+/* The same for a file only a tool changes (shown, never written): a relative symbolic link
+ * is followed (RHEL's /boot/grub2/grubenv -> ../efi/EFI/redhat/grubenv), an absolute one
+ * refused (under a rescue root it would name the rescue VM's file). */
+int bek_cfg_read_tool(int dirfd, const char *path, char **text, char why[BEK_WHY_MAX]);
 /* Whether root/path exists (not following a final symbolic link). */
 bool bek_cfg_exists(int rootfd, const char *path);
 /* Writes data to root/path atomically, owner, mode and SELinux label of the file it

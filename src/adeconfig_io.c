@@ -96,6 +96,26 @@ int bek_cfg_read(int rootfd, const char *path, char **text, char why[BEK_WHY_MAX
 	return r;
 }
 
+int bek_cfg_read_tool(int dirfd, const char *path, char **text, char why[BEK_WHY_MAX])
+{
+	char target[256];
+	*text = NULL;
+	if (path[0] != '/' || !path[1])
+		return bek_invalid(why, "bad path");
+	int fd = openat(dirfd, path + 1, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (fd < 0 && errno == ELOOP) {
+		ssize_t l = readlinkat(dirfd, path + 1, target, sizeof(target) - 1);
+		if (l <= 0 || target[0] == '/')
+			return bek_invalid(why, "is an absolute symbolic link");
+		fd = openat(dirfd, path + 1, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	}
+	if (fd < 0)
+		return errno == ENOENT ? 0 : (bek_why(why, "cannot be opened: %m"), -errno);
+	int r = read_fd(fd, text, why);
+	close(fd);
+	return r;
+}
+
 bool bek_cfg_exists(int rootfd, const char *path)
 {
 	struct stat st;

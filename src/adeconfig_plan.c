@@ -102,7 +102,7 @@ static int edit_file(struct bek_config_plan *p, int dirfd, const char *path, con
 		     enum bek_cfg_kind kind, const struct bek_plain_volume *v, size_t n, struct bek_edit_words *w)
 {
 	char why[BEK_WHY_MAX] = "", msg[BEK_WHY_MAX + 300], *text, *new;
-	int r = bek_cfg_read(dirfd, path, &text, why);
+	int r = kind == BEK_CFG_BY_TOOL ? bek_cfg_read_tool(dirfd, path, &text, why) : bek_cfg_read(dirfd, path, &text, why);
 	if (r == 0 && text) {
 		r = fn(text, v, n, &new, w, why);
 		if (r > 0)
@@ -223,10 +223,19 @@ static int plan_files(struct bek_config_plan *p, int rootfd, const struct bek_pl
 		int bfd = openat(rootfd, "boot", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		if (bfd < 0)
 			return refuse(p->root, -errno, "cannot open /boot");
-		r = edit_dir(p, bfd, "/loader/entries", "/boot/loader/entries", ".conf", bek_edit_bls, BEK_CFG_BY_TOOL, v, n, w);
-		if (r >= 0)
-			r = edit_file(p, bfd, "/grub2/grubenv", "/boot/grub2/grubenv", bek_edit_grubenv, BEK_CFG_BY_TOOL, v,
-				      n, w);
+		static const char *const cfgs[] = { "/grub2/grub.cfg", "/efi/EFI/redhat/grub.cfg", "/efi/EFI/centos/grub.cfg" };
+		char shown[64];
+		if (bek_cfg_exists(bfd, "/loader/entries")) {
+			r = edit_dir(p, bfd, "/loader/entries", "/boot/loader/entries", ".conf", bek_edit_bls, BEK_CFG_BY_TOOL, v, n, w);
+			if (r >= 0)
+				r = edit_file(p, bfd, "/grub2/grubenv", "/boot/grub2/grubenv", bek_edit_grubenv, BEK_CFG_BY_TOOL,
+					      v, n, w);
+		} else {   /* RHEL 7: grubby edits grub.cfg itself */
+			for (size_t i = 0; r >= 0 && i < sizeof(cfgs) / sizeof(cfgs[0]); i++) {
+				snprintf(shown, sizeof(shown), "/boot%s", cfgs[i]);
+				r = edit_file(p, bfd, cfgs[i], shown, bek_edit_grubcfg, BEK_CFG_BY_TOOL, v, n, w);
+			}
+		}
 		close(bfd);
 		if (r < 0)
 			return r;

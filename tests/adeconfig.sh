@@ -12,8 +12,9 @@
 # first (nothing written), then the plan (diffs), interrupted applies (at fixed steps,
 # and a SIGKILL during the initramfs build), the apply that converges, the files, the
 # backups, the rebuilt initramfs without ADE's hook, and a second run that changes
-# nothing. update-grub is a stand-in (tests/adeconfig-ade/update-grub): grub-mkconfig
-# needs a block device under /. Usage: tests/adeconfig.sh [itools] [dracut]
+# nothing; then a RHEL-like case (dracut, grubby, BLS entries). update-grub and grubby are
+# stand-ins (tests/adeconfig-ade/): grub-mkconfig needs a block device under /, Debian has
+# no grubby. Usage: tests/adeconfig.sh [itools] [dracut] [grubby]
 set -u
 cd "$(dirname "$0")/.."
 if [ -z "${BEK_ADECONFIG_NS:-}" ]; then
@@ -214,8 +215,42 @@ dracut() {
 	umount "$sys"
 }
 
+# RHEL-like: dracut with grubby and BLS entries (grubby is a stand-in, tests/adeconfig-ade/)
+# and /etc/kernel/cmdline, the options ADE's 91adeOnline path gives through grubby --args.
+grubby() {
+	overlay dracut || { ko "grubby: root"; return; }
+	cp -a tests/adeconfig-ade/91adeOnline "$sys/usr/lib/dracut/modules.d/"
+	install -m 755 tests/adeconfig-ade/grubby "$sys/usr/sbin/grubby"
+	local opts="root=/dev/mapper/osencrypt ro console=ttyS0 rd.luks.ade.partuuid=$PARTUUID rd.luks.ade.bootuuid=$BOOTFS rd.debug"
+	mkdir -p "$sys/boot/loader/entries" "$sys/etc/kernel"
+	printf 'title Test\nversion %s\nlinux /vmlinuz-%s\ninitrd /initramfs-%s.img\noptions %s\n' "$KVER" "$KVER" "$KVER" "$opts" \
+		> "$sys/boot/loader/entries/0123-$KVER.conf"
+	echo "$opts" > "$sys/etc/kernel/cmdline"
+	# RHEL 8 on UEFI: grubenv is a relative link into the ESP, its kernelopts ADE's too.
+	mkdir -p "$sys/boot/efi/EFI/redhat" "$sys/boot/grub2"
+	printf '# GRUB Environment Block\nkernelopts=%s\n' "$opts" > "$sys/boot/efi/EFI/redhat/grubenv"
+	ln -s ../efi/EFI/redhat/grubenv "$sys/boot/grub2/grubenv"
+	local out rc
+	out=$("$DRV" plan "$sys" "$backup" $VOLS 2>&1)
+	echo "$out" | sed 's/^/    | /'
+	check "grubby: the plan shows the BLS entry's diff and the grubby command" \
+		test -n "$(grep -F "+options root=UUID=$ROOTFS ro console=ttyS0 rd.debug" <<<"$out")" -a \
+		-n "$(grep -F "grubby --update-kernel=ALL '--remove-args=rd.luks.ade.partuuid=$PARTUUID rd.luks.ade.bootuuid=$BOOTFS' --args=root=UUID=$ROOTFS" <<<"$out")"
+	"$DRV" apply "$sys" "$backup" $VOLS > "$W/grubby.apply.log" 2>&1; rc=$?
+	check "grubby: the apply converges" test "$rc" = 0
+	check "grubby: grubby removed ADE's options and set root=UUID=" \
+		grep -qx "options root=UUID=$ROOTFS ro console=ttyS0 rd.debug" "$sys/boot/loader/entries/0123-$KVER.conf"
+	check "grubby: grubenv's kernelopts too (through its link)" \
+		grep -qx "kernelopts=root=UUID=$ROOTFS ro console=ttyS0 rd.debug" "$sys/boot/efi/EFI/redhat/grubenv"
+	check "grubby: /etc/kernel/cmdline edited the same way" grep -qx "root=UUID=$ROOTFS ro console=ttyS0 rd.debug" "$sys/etc/kernel/cmdline"
+	check "grubby: update-grub not run on a grubby system" test ! -e "$sys/boot/grub-test.cfg"
+	out=$("$DRV" plan "$sys" "$backup" $VOLS 2>&1)
+	check "grubby: a second plan is empty and says so" grep -q 'nothing to change' <<<"$out"
+	umount "$sys"
+}
+
 start=$(date +%s)
-for f in ${@:-itools dracut}; do "$f"; done
+for f in ${@:-itools dracut grubby}; do "$f"; done
 echo "($(($(date +%s) - start)) s)"
 echo "$passed passed, $failed failed"
 [ "$failed" = 0 ]

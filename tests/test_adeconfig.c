@@ -184,6 +184,17 @@ static void bls_and_grubenv(void **state)
 	assert_string_equal(w.removed, "rd.luks.ade.partuuid=P rd.luks.ade.bootuuid=B");
 	assert_string_equal(w.added, "root=UUID=" U);
 	bek_edit_words_free(&w);
+	/* RHEL 7's grub.cfg: the kernel lines, indented, each command grub knows. */
+	assert_int_equal(bek_edit_grubcfg("menuentry 'x' {\n\tlinux16 /vmlinuz-3.10 root=/dev/mapper/osencrypt ro rd.luks.ade.partuuid=P\n"
+					  "\tlinuxefi /vmlinuz rd.luks.ade.bootuuid=B\n\tlinux /vmlinuz rd.bek.x=1 quiet\n"
+					  "\tinitrd16 /initramfs-3.10.img rd.luks.ade.x\n}\n",
+					  vols, 1, &out, NULL, why),
+			 1);
+	assert_string_equal(out, "menuentry 'x' {\n\tlinux16 /vmlinuz-3.10 root=UUID=" U " ro\n\tlinuxefi /vmlinuz\n"
+				 "\tlinux /vmlinuz quiet\n\tinitrd16 /initramfs-3.10.img rd.luks.ade.x\n}\n");
+	free(out);
+	assert_int_equal(bek_edit_grubcfg("\tlinux16 /vmlinuz ro\n", vols, 1, &out, NULL, why), 0);
+	assert_null(out);
 	assert_int_equal(bek_edit_cmdline_file("# c rd.bek.x\nquiet rd.bek.x\n", vols, 1, &out, NULL, why), 1);
 	assert_string_equal(out, "# c rd.bek.x\nquiet\n");
 	free(out);

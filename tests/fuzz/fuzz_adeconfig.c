@@ -28,6 +28,7 @@ static int run(int which, const char *text, char **out, struct bek_edit_words *w
 	case 5: return bek_edit_cmdline_file(text, vols, 3, out, w, why);
 	case 6: return bek_edit_lvmconf(text, vols, 3, out, why);
 	case 7: *out = NULL; return bek_check_lvm_devices(text, vols, 3, why);
+	case 8: return bek_edit_grubcfg(text, vols, 3, out, w, why);
 	default: return bek_edit_cmdline(text, vols, 3, out, w, why);
 	}
 }
@@ -41,7 +42,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	memcpy(text, data + 1, size - 1);
 	text[size - 1] = '\0';
-	int which = data[0] % 9;
+	int which = data[0] % 10;
 	char why[BEK_WHY_MAX], *out = (char *)1;
 	struct bek_edit_words w = { 0 };
 	memset(why, 'x', sizeof(why));
