@@ -65,6 +65,8 @@ int bek_config_apply(const struct bek_config_plan *p, const char *backup_dir)
 	char why[BEK_WHY_MAX] = "";
 	if (bek_config_empty(p))
 		return 0;
+	if (!backup_dir || backup_dir[0] != '/')
+		return fail(p, "/", -EINVAL, "the backup directory must be an absolute path");
 	int rootfd = open(p->root, O_RDONLY | O_DIRECTORY | O_CLOEXEC), r = 0;
 	if (rootfd < 0)
 		return fail(p, "/", -errno, "cannot open the system's root");

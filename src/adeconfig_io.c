@@ -99,6 +99,7 @@ int bek_cfg_read(int rootfd, const char *path, char **text, char why[BEK_WHY_MAX
 int bek_cfg_read_tool(int dirfd, const char *path, char **text, char why[BEK_WHY_MAX])
 {
 	char target[256];
+	int r;
 	*text = NULL;
 	if (path[0] != '/' || !path[1])
 		return bek_invalid(why, "bad path");
@@ -110,8 +111,8 @@ int bek_cfg_read_tool(int dirfd, const char *path, char **text, char why[BEK_WHY
 		fd = openat(dirfd, path + 1, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	}
 	if (fd < 0)
-		return errno == ENOENT ? 0 : (bek_why(why, "cannot be opened: %m"), -errno);
-	int r = read_fd(fd, text, why);
+		return errno == ENOENT ? 0 : (r = -errno, bek_why(why, "cannot be opened: %s", strerror(-r)), r);
+	r = read_fd(fd, text, why);
 	close(fd);
 	return r;
 }
@@ -148,8 +149,9 @@ static int replace_at(int dirfd, const char *name, const char *data, int like, c
 	(void)unlinkat(dirfd, tmp, 0);   /* left by an interrupted run */
 	int fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd < 0) {
-		bek_why(why, "cannot create a temporary file: %m");
-		return -errno;
+		r = -errno;
+		bek_why(why, "cannot create a temporary file: %s", strerror(-r));
+		return r;
 	}
 	char label[256];
 	ssize_t ll = like >= 0 ? fgetxattr(like, "security.selinux", label, sizeof(label)) : -1;
@@ -211,8 +213,9 @@ int bek_cfg_backup(const char *backup_dir, const char *path, const char *data, c
 {
 	int bfd = open(backup_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (bfd < 0) {
-		bek_why(why, "cannot open the backup directory %s: %m", backup_dir);
-		return -errno;
+		int r = -errno;
+		bek_why(why, "cannot open the backup directory %.150s: %s", backup_dir, strerror(-r));
+		return r;
 	}
 	const char *base;
 	int dirfd = open_parent(bfd, path, true, &base, why), r = 0;
@@ -277,8 +280,9 @@ int bek_cfg_run(const char *root, char *const argv[], char why[BEK_WHY_MAX])
 	fflush(NULL);
 	pid_t pid = fork();
 	if (pid < 0) {
-		bek_why(why, "cannot fork: %m");
-		return -errno;
+		int r = -errno;
+		bek_why(why, "cannot fork: %s", strerror(-r));
+		return r;
 	}
 	if (pid == 0) {
 		enter_root(root);
@@ -290,8 +294,9 @@ int bek_cfg_run(const char *root, char *const argv[], char why[BEK_WHY_MAX])
 	int st;
 	while (waitpid(pid, &st, 0) < 0)
 		if (errno != EINTR) {
-			bek_why(why, "cannot wait for %s: %m", argv[0]);
-			return -errno;
+			int r = -errno;
+			bek_why(why, "cannot wait for %.100s: %s", argv[0], strerror(-r));
+			return r;
 		}
 	if (WIFEXITED(st) && WEXITSTATUS(st) == 0)
 		return 0;

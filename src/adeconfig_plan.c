@@ -121,8 +121,14 @@ static int edit_dir(struct bek_config_plan *p, int dirfd, const char *dir, const
 		    struct bek_edit_words *w)
 {
 	int fd = openat(dirfd, dir + 1, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0)
-		return errno == ENOENT ? 0 : refuse(p->root, -errno, "cannot read a configuration directory");
+	if (fd < 0) {
+		char msg[300];
+		int e = errno;
+		if (e == ENOENT)
+			return 0;
+		snprintf(msg, sizeof(msg), "%s cannot be read: %s", shown_dir, strerror(e));
+		return refuse(p->root, -e, msg);
+	}
 	DIR *d = fdopendir(fd);
 	if (!d) {
 		close(fd);

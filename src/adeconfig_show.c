@@ -108,6 +108,8 @@ void bek_config_print(const struct bek_config_plan *p, FILE *f)
 
 struct json_object *bek_config_json(const struct bek_config_plan *p)
 {
+	if (!p)
+		return NULL;
 	struct json_object *o = json_object_new_object(), *ch = json_object_new_array(), *cm = json_object_new_array();
 	if (!o || !ch || !cm) {
 		json_object_put(o), json_object_put(ch), json_object_put(cm);
