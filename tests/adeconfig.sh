@@ -231,7 +231,8 @@ dracut() {
 }
 
 # RHEL-like: dracut with grubby and BLS entries (grubby is a stand-in, tests/adeconfig-ade/)
-# and /etc/kernel/cmdline, the options ADE's 91adeOnline path gives through grubby --args.
+# and /etc/kernel/cmdline, the options ADE's 91adeOnline path gives through grubby --args;
+# run on the system itself (the driver inside it, root "/"), as on the VM.
 grubby() {
 	overlay dracut || { ko "grubby: root"; return; }
 	cp -a tests/adeconfig-ade/91adeOnline "$sys/usr/lib/dracut/modules.d/"
@@ -245,21 +246,24 @@ grubby() {
 	mkdir -p "$sys/boot/efi/EFI/redhat" "$sys/boot/grub2"
 	printf '# GRUB Environment Block\nkernelopts=%s\n' "$opts" > "$sys/boot/efi/EFI/redhat/grubenv"
 	ln -s ../efi/EFI/redhat/grubenv "$sys/boot/grub2/grubenv"
+	# On the VM itself: the driver run inside the system (root "/", no chroot of its own).
+	install -m 755 "$DRV" "$sys/usr/local/sbin/adeconfig_drv"
+	mkdir -m 700 "$sys/bek-backup"
 	local out rc
-	out=$("$DRV" plan "$sys" "$backup" $VOLS 2>&1)
+	out=$(in_sys adeconfig_drv plan / /bek-backup $VOLS 2>&1)
 	echo "$out" | sed 's/^/    | /'
-	check "grubby: the plan shows the BLS entry's diff and the grubby command" \
+	check "grubby: the plan (root /) shows the BLS entry's diff and the grubby command" \
 		test -n "$(grep -F "+options root=UUID=$ROOTFS ro console=ttyS0 rd.debug" <<<"$out")" -a \
-		-n "$(grep -F "grubby --update-kernel=ALL '--remove-args=rd.luks.ade.partuuid=$PARTUUID rd.luks.ade.bootuuid=$BOOTFS' --args=root=UUID=$ROOTFS" <<<"$out")"
-	"$DRV" apply "$sys" "$backup" $VOLS > "$W/grubby.apply.log" 2>&1; rc=$?
-	check "grubby: the apply converges" test "$rc" = 0
+		-n "$(grep -Fx "Run: grubby --update-kernel=ALL '--remove-args=rd.luks.ade.partuuid=$PARTUUID rd.luks.ade.bootuuid=$BOOTFS' --args=root=UUID=$ROOTFS" <<<"$out")"
+	in_sys adeconfig_drv apply / /bek-backup $VOLS > "$W/grubby.apply.log" 2>&1; rc=$?
+	check "grubby: the apply (root /) converges" test "$rc" = 0 -a -f "$sys/bek-backup/etc/kernel/cmdline"
 	check "grubby: grubby removed ADE's options and set root=UUID=" \
 		grep -qx "options root=UUID=$ROOTFS ro console=ttyS0 rd.debug" "$sys/boot/loader/entries/0123-$KVER.conf"
 	check "grubby: grubenv's kernelopts too (through its link)" \
 		grep -qx "kernelopts=root=UUID=$ROOTFS ro console=ttyS0 rd.debug" "$sys/boot/efi/EFI/redhat/grubenv"
 	check "grubby: /etc/kernel/cmdline edited the same way" grep -qx "root=UUID=$ROOTFS ro console=ttyS0 rd.debug" "$sys/etc/kernel/cmdline"
 	check "grubby: update-grub not run on a grubby system" test ! -e "$sys/boot/grub-test.cfg"
-	out=$("$DRV" plan "$sys" "$backup" $VOLS 2>&1)
+	out=$(in_sys adeconfig_drv plan / /bek-backup $VOLS 2>&1)
 	check "grubby: a second plan is empty and says so" grep -q 'nothing to change' <<<"$out"
 	umount "$sys"
 }
