@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* File I/O of the boot-configuration change (adeconfig_int.h): reading and atomically
- * replacing files beneath a system's root without following symbolic links out of it,
+ * replacing files beneath a system's root without following symbolic links,
  * backups, and running the distribution's tools in that system. */
 #include <errno.h>
 #include <fcntl.h>
@@ -15,7 +15,41 @@
 #include <unistd.h>
 
 #include "adeconfig_int.h"
-#include "beneath.h"
+
+/* Opens path (relative, made of our own constant names) below dirfd one component at a
+ * time, never following a symbolic link (a link in a rescued system would lead into the
+ * rescue VM), crossing mount points (/usr or /boot may be their own filesystems).
+ * Returns the descriptor or -errno with why set. */
+static int open_walk(int dirfd, const char *path, int flags, char why[BEK_WHY_MAX])
+{
+	char buf[512];
+	if (!path[0] || path[0] == '/' || strlen(path) >= sizeof(buf))
+		return bek_invalid(why, "bad path");
+	strcpy(buf, path);
+	int fd = fcntl(dirfd, F_DUPFD_CLOEXEC, 0);
+	for (char *c = buf, *slash; fd >= 0; c = slash + 1) {
+		slash = strchr(c, '/');
+		if (slash)
+			*slash = '\0';
+		if (!c[0] || strcmp(c, ".") == 0 || strcmp(c, "..") == 0) {
+			close(fd);
+			return bek_invalid(why, "bad path");
+		}
+		int next = openat(fd, c, (slash ? O_RDONLY | O_DIRECTORY : flags) | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY |
+					    (slash ? 0 : O_NONBLOCK));
+		int e = errno;
+		close(fd);
+		if (next < 0) {
+			bek_why(why, e == ELOOP || (e == ENOTDIR && slash) ? "has a symbolic link in its path" : "cannot be opened: %s",
+				strerror(e));
+			return -e;
+		}
+		if (!slash)
+			return next;
+		fd = next;
+	}
+	return -errno;
+}
 
 /* Opens the directory holding path (absolute in the system) beneath rootfd, creating
  * missing ones (0755) when create; *base points at the last component. */
@@ -43,7 +77,7 @@ static int open_parent(int rootfd, const char *path, bool create, const char **b
 			break;
 		*p = '/';
 	}
-	return bek_open_beneath(rootfd, dir, O_RDONLY | O_DIRECTORY, why);
+	return open_walk(rootfd, dir, O_RDONLY | O_DIRECTORY, why);
 }
 
 static int read_fd(int fd, char **text, char why[BEK_WHY_MAX])
@@ -86,7 +120,7 @@ int bek_cfg_read(int rootfd, const char *path, char **text, char why[BEK_WHY_MAX
 	*text = NULL;
 	if (path[0] != '/' || !path[1])
 		return bek_invalid(why, "bad path");
-	int fd = bek_open_beneath(rootfd, path + 1, O_RDONLY, why);
+	int fd = open_walk(rootfd, path + 1, O_RDONLY, why);
 	if (fd == -ENOENT)
 		return 0;
 	if (fd < 0)
@@ -181,7 +215,7 @@ int bek_cfg_write(int rootfd, const char *path, const char *data, char why[BEK_W
 	if (dirfd < 0)
 		return dirfd;
 	char w2[BEK_WHY_MAX];
-	int like = bek_open_beneath(dirfd, base, O_RDONLY, w2);
+	int like = open_walk(dirfd, base, O_RDONLY, w2);
 	if (like < 0 && like != -ENOENT) {
 		close(dirfd);
 		bek_why(why, "%s", w2);
@@ -229,7 +263,7 @@ int bek_cfg_backup(const char *backup_dir, const char *path, const char *data, c
 		else
 			snprintf(name, sizeof(name), "%s.%d", base, i);
 		char *have = NULL, w2[BEK_WHY_MAX];
-		int fd = bek_open_beneath(dirfd, name, O_RDONLY, w2);
+		int fd = open_walk(dirfd, name, O_RDONLY, w2);
 		if (fd == -ENOENT) {
 			r = replace_at(dirfd, name, data, -1, why);
 			break;

@@ -148,7 +148,6 @@ assert d["initramfs"] == sys.argv[2] and d["boot_loader"] == "update-grub" and n
 assert any(c["path"] == "/etc/fstab" and c["action"] == "edit" and "UUID=" in c["new"] for c in d["changes"]), d
 assert d["commands"][0][0] in ("update-initramfs", "dracut") and d["commands"][1] == ["update-grub"], d
 ' "$W/$1.json" "$([ "$1" = itools ] && echo initramfs-tools || echo dracut)"
-	# (valgrind does not know openat2(); bek_open_beneath() then walks the path itself.)
 	if command -v valgrind > /dev/null; then
 		check "$1: the plan under valgrind (no error, no leak)" quiet \
 			valgrind -q --leak-check=full --errors-for-leak-kinds=definite --error-exitcode=99 --log-file="$W/$1.valgrind.log" \
@@ -199,6 +198,9 @@ itools() {
 	chmod 755 "$sys/usr/share/initramfs-tools/scripts/init-premount/crypt-ade-boot"
 	install -m 755 qemu/itools-ade/azure_crypt_key.sh "$sys/usr/sbin/azure_crypt_key.sh"
 	in_sys env ADE_BOOT_UUID=$BOOTFS update-initramfs -c -k "$KVER" > "$W/itools.before.log" 2>&1
+	# /usr and /boot on filesystems of their own (RHEL's LVM images have a usrlv; /boot is
+	# always apart on ADE systems): bind mounts stand for them.
+	mount --bind "$sys/usr" "$sys/usr" && mount --bind "$sys/boot" "$sys/boot"
 	check "itools: the image built with ADE's hooks holds its boot script and header" \
 		eval 'list_image lsinitramfs | grep -q "scripts/init-premount/crypt-ade-boot" && list_image lsinitramfs | grep -q "boot/luks/osluksheader"'
 	refusals
@@ -211,10 +213,10 @@ itools() {
 	check "itools: the rebuilt image has no ADE boot script, hook output, keyscript or crypttab entry" \
 		test -n "$(grep -F scripts/local-top <<<"$lst")" -a -z "$(grep -E 'crypt-ade|osluksheader|azure_crypt_key' <<<"$lst")" -a \
 		-z "$(in_sys sh -c "rm -rf /tmp/u; unmkinitramfs /boot/initrd.img-$KVER /tmp/u && cat /tmp/u/cryptroot/crypttab /tmp/u/main/cryptroot/crypttab" 2> /dev/null | grep osencrypt)"
-	check "itools: ADE's scripts moved into the backup directory" \
+	check "itools: ADE's scripts moved into the backup directory (from /usr, a mount of its own)" \
 		test -f "$backup/usr/share/initramfs-tools/scripts/init-premount/crypt-ade-boot" -a -f "$backup/usr/share/initramfs-tools/hooks/crypt-ade-hook" \
 		-a -f "$backup/usr/sbin/azure_crypt_key.sh" -a ! -e "$sys/usr/share/initramfs-tools/hooks/crypt-ade-hook" -a ! -e "$sys/usr/sbin/azure_crypt_key.sh"
-	umount "$sys"
+	umount -R "$sys"
 }
 
 dracut() {

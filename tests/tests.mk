@@ -41,6 +41,6 @@ unit: $(UNIT_BINS)
 # The boot-configuration change run on throwaway Debian roots (tests/adeconfig.sh), through
 # this driver of the functions bek-unlock decrypt calls.
 ADECONFIG_DRV := $(BUILD)/tests/adeconfig_drv
-$(ADECONFIG_DRV): tests/adeconfig_drv.c $(CONFIG_SRC) src/beneath.c src/log.c src/timing.c $(wildcard src/*.h) | $(BUILD)/.deps
+$(ADECONFIG_DRV): tests/adeconfig_drv.c $(CONFIG_SRC) src/log.c src/timing.c $(wildcard src/*.h) | $(BUILD)/.deps
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) $(WARN) $(CFLAGS) $(PKG_CFLAGS) -o $@ $< $(CONFIG_SRC) src/beneath.c src/log.c src/timing.c $(PKG_LIBS)
+	$(CC) $(CPPFLAGS) $(WARN) $(CFLAGS) $(PKG_CFLAGS) -o $@ $< $(CONFIG_SRC) src/log.c src/timing.c $(PKG_LIBS)
