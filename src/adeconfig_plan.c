@@ -43,6 +43,13 @@ static int refuse(const char *root, int err, const char *why)
 	return bek_log_errno(LOG_ERR, err, "decrypt: boot configuration under %s left unchanged: %s", root, why);
 }
 
+static int refuse_file(const char *root, const char *path, int err, const char *why)
+{
+	char msg[BEK_WHY_MAX + 200];
+	snprintf(msg, sizeof(msg), "%s: %s", path, why[0] ? why : strerror(-err));
+	return refuse(root, err, msg);
+}
+
 static int add(struct bek_config_plan *p, enum bek_cfg_kind kind, const char *path, char *old, char *new,
 	       const char *what)
 {
@@ -101,7 +108,7 @@ static int lvmdevices(const char *t, const struct bek_plain_volume *v, size_t n,
 static int edit_file(struct bek_config_plan *p, int dirfd, const char *path, const char *shown, edit_fn fn,
 		     enum bek_cfg_kind kind, const struct bek_plain_volume *v, size_t n, struct bek_edit_words *w)
 {
-	char why[BEK_WHY_MAX] = "", msg[BEK_WHY_MAX + 300], *text, *new;
+	char why[BEK_WHY_MAX] = "", *text, *new;
 	int r = kind == BEK_CFG_BY_TOOL ? bek_cfg_read_tool(dirfd, path, &text, why) : bek_cfg_read(dirfd, path, &text, why);
 	if (r == 0 && text) {
 		r = fn(text, v, n, &new, w, why);
@@ -109,10 +116,7 @@ static int edit_file(struct bek_config_plan *p, int dirfd, const char *path, con
 			return add(p, kind, shown, text, new, NULL);
 		free(text);
 	}
-	if (r >= 0)
-		return 0;
-	snprintf(msg, sizeof(msg), "%s: %s", shown, why[0] ? why : strerror(-r));
-	return refuse(p->root, r, msg);
+	return r >= 0 ? 0 : refuse_file(p->root, shown, r, why);
 }
 
 /* Every *.conf / *.cfg in dir (beneath dirfd), edited by fn. */
@@ -250,9 +254,9 @@ static int plan_files(struct bek_config_plan *p, int rootfd, const struct bek_pl
 		bool ade = false;
 		for (size_t i = 0; i < sizeof(ade_dracut) / sizeof(ade_dracut[0]); i++)
 			ade |= bek_cfg_exists(rootfd, ade_dracut[i]);
-		char why[BEK_WHY_MAX], *have = NULL;
+		char why[BEK_WHY_MAX] = "", *have = NULL;
 		if ((r = bek_cfg_read(rootfd, OMIT_CONF, &have, why)) < 0)
-			return refuse(p->root, r, why);
+			return refuse_file(p->root, OMIT_CONF, r, why);
 		bool done = have && strcmp(have, OMIT_TEXT) == 0;
 		if (ade && !done) {
 			char *t = strdup(OMIT_TEXT);
@@ -264,9 +268,9 @@ static int plan_files(struct bek_config_plan *p, int rootfd, const struct bek_pl
 		free(have);
 	}
 	for (size_t i = 0; i < sizeof(ade_itools) / sizeof(ade_itools[0]); i++) {
-		char why[BEK_WHY_MAX], *have = NULL;
+		char why[BEK_WHY_MAX] = "", *have = NULL;
 		if ((r = bek_cfg_read(rootfd, ade_itools[i].path, &have, why)) < 0)
-			return refuse(p->root, r, why);
+			return refuse_file(p->root, ade_itools[i].path, r, why);
 		if (have && (!ade_itools[i].needs || strstr(have, ade_itools[i].needs))) {
 			if ((r = add(p, BEK_CFG_MOVE_OUT, ade_itools[i].path, have, NULL, ade_itools[i].what)) < 0)
 				return r;
