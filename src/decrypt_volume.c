@@ -272,6 +272,11 @@ int bek_dc_examine(struct bek_dc_volume *v)
 	}
 	if (f->state == BEK_DC_DECRYPTED)
 		probe_content(v->device, v->content, v->content_uuid);
+	else if (f->active) {   /* what it will hold once plain: what its mapping shows now */
+		char node[PATH_MAX];
+		snprintf(node, sizeof(node), "/dev/mapper/%s", v->active);
+		probe_content(node, v->content, v->content_uuid);
+	}
 	v->action = bek_dc_decide(f, v->why);
 	return 0;
 }
