@@ -379,6 +379,13 @@ static int config_step(const struct opts *o, struct bek_dc_volume *v, size_t n, 
 				"system's root, mounted) to change it");
 		return BEK_DC_EXIT_DONE;
 	}
+	for (size_t i = 0; i < n && !apply; i++)
+		if (!v[i].content[0] || strcmp(v[i].content, "crypto_LUKS") == 0) {
+			/* Closed and encrypted: what it holds (its filesystem's UUID) is read once plain. */
+			rep->config_text = strdup("boot configuration: planned once every volume is plain (what a closed "
+						  "volume holds is read then)\n");
+			return BEK_DC_EXIT_DONE;
+		}
 	struct bek_plain_volume pv[MAX_VOLUMES];
 	size_t k = 0;
 	for (size_t i = 0; i < n; i++)
@@ -479,8 +486,11 @@ int bek_decrypt_main(int argc, char **argv)
 		code = preflight(&o, v, n, dir, need);
 	if (code == 0)
 		code = decrypt_all(&o, v, n, dir);
-	if (code == 0)
+	if (code == 0) {
 		code = config_step(&o, v, n, dir, true, &rep);
+		if (code == BEK_DC_EXIT_REFUSED)   /* after the volumes were decrypted: not "before any write" */
+			code = BEK_DC_EXIT_ERROR;
+	}
 	rep.state = state_word(code);
 	if (o.json)
 		bek_dc_print_json(stdout, v, n, &rep, rep.config);
