@@ -80,6 +80,15 @@ check "again: already plain, nothing changed (exit 0)" 0 "a.img: already plain" 
 check "status --json: done" 0 '"state":"done".*"state":"plain".*"content":"ext4"' -- \
 	run decrypt status --json --header "$work/a.hdr" --backup-dir "$bk" "$work/a.img"
 
+# Key Vault's unwrapKey result (--secret-file) and --json: standard output is one JSON document.
+detached j 32
+printf '{"kid":"https://v/keys/k/1","value":"%s"}' "$(base64 -w0 <"$work/key" | tr '+/' '-_' | tr -d '=')" >"$work/unwrap.json"
+"${wrap[@]}" "$bin" decrypt --secret-file "$work/unwrap.json" --backup-dir "$bk" --no-config --yes --json \
+	--header "$work/j.hdr" "$work/j.img" >"$work/j.json" 2>"$work/j.err"
+holds "--secret-file --json --yes: stdout is JSON saying done" \
+	python3 -c "import json,sys; d=json.load(open(sys.argv[1])); sys.exit(d['state'] != 'done')" "$work/j.json"
+holds "--secret-file: every block back" same "$work/j.img" "$(cat "$work/j.sum")"
+
 # Interrupted twice (a signal, then a kill) and resumed: same bytes. DECRYPT_BIG_MB: the
 # volume's size, DECRYPT_INT_AFTER: seconds before each interruption (valgrind starts slowly).
 detached m "${DECRYPT_BIG_MB:-512}"
