@@ -50,7 +50,7 @@ static int one(const struct bek_config_plan *p, int rootfd, const struct bek_cfg
 	free(now);
 	if (!as_planned)
 		return fail(p, c->path, -ESTALE, "changed since the plan was made; make the plan again");
-	if (c->old && (r = bek_cfg_backup(backup_dir, c->path, c->old, why)) < 0)
+	if (c->old && (r = bek_cfg_backup(rootfd, backup_dir, c->path, c->old, why)) < 0)
 		return fail(p, c->path, r, why[0] ? why : strerror(-r));
 	step();
 	r = c->kind == BEK_CFG_MOVE_OUT ? bek_cfg_remove(rootfd, c->path, why) : bek_cfg_write(rootfd, c->path, c->new, why);

@@ -62,8 +62,10 @@ bool bek_cfg_exists(int rootfd, const char *path);
 int bek_cfg_write(int rootfd, const char *path, const char *data, char why[BEK_WHY_MAX]);
 /* Removes root/path and syncs its directory. */
 int bek_cfg_remove(int rootfd, const char *path, char why[BEK_WHY_MAX]);
-/* Saves data as backup_dir/path (first version kept; a different one gets .1 ... .9). */
-int bek_cfg_backup(const char *backup_dir, const char *path, const char *data, char why[BEK_WHY_MAX]);
+/* Saves data (the text of root/path) as backup_dir/path, with root/path's owner
+ * permissions and none for others; the first version is kept, a different one gets
+ * .1 ... .9. */
+int bek_cfg_backup(int rootfd, const char *backup_dir, const char *path, const char *data, char why[BEK_WHY_MAX]);
 /* Runs argv in the system under root (a chroot in a private mount namespace with /dev,
  * /proc, /sys bound when root is not "/"). 0, or -EIO/-errno with why. */
 int bek_cfg_run(const char *root, char *const argv[], char why[BEK_WHY_MAX]);

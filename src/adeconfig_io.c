@@ -170,11 +170,11 @@ static int write_all(int fd, const char *data, size_t len)
 	return 0;
 }
 
-/* data to dirfd/name atomically; like is the file it replaces (-1: none). */
-static int replace_at(int dirfd, const char *name, const char *data, int like, char why[BEK_WHY_MAX])
+/* data to dirfd/name atomically; like is the file it replaces (-1: none, then mode). */
+static int replace_at(int dirfd, const char *name, const char *data, int like, mode_t mode, char why[BEK_WHY_MAX])
 {
 	char tmp[300];
-	struct stat st = { .st_mode = 0644 };
+	struct stat st = { .st_mode = mode };
 	int r = 0;
 	if ((size_t)snprintf(tmp, sizeof(tmp), ".%s.bek-new", name) >= sizeof(tmp))
 		return bek_invalid(why, "name too long");
@@ -221,7 +221,7 @@ int bek_cfg_write(int rootfd, const char *path, const char *data, char why[BEK_W
 		bek_why(why, "%s", w2);
 		return like;
 	}
-	int r = replace_at(dirfd, base, data, like, why);
+	int r = replace_at(dirfd, base, data, like, 0644, why);
 	if (like >= 0)
 		close(like);
 	close(dirfd);
@@ -243,8 +243,17 @@ int bek_cfg_remove(int rootfd, const char *path, char why[BEK_WHY_MAX])
 	return r;
 }
 
-int bek_cfg_backup(const char *backup_dir, const char *path, const char *data, char why[BEK_WHY_MAX])
+int bek_cfg_backup(int rootfd, const char *backup_dir, const char *path, const char *data, char why[BEK_WHY_MAX])
 {
+	/* The original's permissions for its owner only (a keyscript stays executable). */
+	struct stat st = { .st_mode = 0600 };
+	char w2[BEK_WHY_MAX];
+	int ofd = open_walk(rootfd, path + 1, O_RDONLY, w2);
+	if (ofd >= 0) {
+		if (fstat(ofd, &st) < 0)
+			st.st_mode = 0600;
+		close(ofd);
+	}
 	int bfd = open(backup_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (bfd < 0) {
 		int r = -errno;
@@ -262,10 +271,10 @@ int bek_cfg_backup(const char *backup_dir, const char *path, const char *data, c
 			snprintf(name, sizeof(name), "%s", base);
 		else
 			snprintf(name, sizeof(name), "%s.%d", base, i);
-		char *have = NULL, w2[BEK_WHY_MAX];
+		char *have = NULL;
 		int fd = open_walk(dirfd, name, O_RDONLY, w2);
 		if (fd == -ENOENT) {
-			r = replace_at(dirfd, name, data, -1, why);
+			r = replace_at(dirfd, name, data, -1, (st.st_mode & 0700) | 0600, why);
 			break;
 		}
 		r = fd < 0 ? fd : read_fd(fd, &have, w2);

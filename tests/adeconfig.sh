@@ -215,7 +215,7 @@ itools() {
 		-z "$(in_sys sh -c "rm -rf /tmp/u; unmkinitramfs /boot/initrd.img-$KVER /tmp/u && cat /tmp/u/cryptroot/crypttab /tmp/u/main/cryptroot/crypttab" 2> /dev/null | grep osencrypt)"
 	check "itools: ADE's scripts moved into the backup directory (from /usr, a mount of its own)" \
 		test -f "$backup/usr/share/initramfs-tools/scripts/init-premount/crypt-ade-boot" -a -f "$backup/usr/share/initramfs-tools/hooks/crypt-ade-hook" \
-		-a -f "$backup/usr/sbin/azure_crypt_key.sh" -a ! -e "$sys/usr/share/initramfs-tools/hooks/crypt-ade-hook" -a ! -e "$sys/usr/sbin/azure_crypt_key.sh"
+		-a -x "$backup/usr/sbin/azure_crypt_key.sh" -a "$(stat -c %a "$backup/etc/fstab")" = 600 -a ! -e "$sys/usr/share/initramfs-tools/hooks/crypt-ade-hook" -a ! -e "$sys/usr/sbin/azure_crypt_key.sh"
 	umount -R "$sys"
 }
 
