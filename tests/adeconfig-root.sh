@@ -15,18 +15,5 @@ itools) pkgs=initramfs-tools,cryptsetup-initramfs,busybox,udev,kmod,zstd ;;
 dracut) pkgs=dracut,cryptsetup,systemd,udev,kmod,zstd,cpio ;;
 *) echo "adeconfig-root.sh: unknown flavour $2" >&2; exit 2 ;;
 esac
-rm -rf "$out" "$out.new"
-mkdir -p "$(dirname "$out")"
-# Only deb822 or only one-line entries can go through one stdin: prefer deb822 when present.
-if ls /etc/apt/sources.list.d/*.sources > /dev/null 2>&1; then
-    srcs=$(for f in /etc/apt/sources.list.d/*.sources; do cat "$f"; echo; done)
-else
-    srcs=$(for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.list; do
-        [ -f "$f" ] && { cat "$f"; echo; }; done)
-fi
-printf '%s\n' "$srcs" | mmdebstrap --quiet --variant=apt --mode=root --include="$pkgs" \
-    --dpkgopt='path-exclude=/usr/share/{doc,man,locale}/*' \
-    bookworm "$out.new" -
-chroot "$out.new" dpkg-query -W $(echo "$pkgs" | tr ',' ' ') > "$out.new/.versions"
-mv "$out.new" "$out"
-cat "$out/.versions"
+# The same throwaway Debian 12 root as the package test's (from the host's apt sources).
+exec "$(dirname "$0")/../qemu/pkgtest-root.sh" "$out" "$pkgs"
