@@ -356,6 +356,8 @@ static int decrypt_all(const struct opts *o, struct bek_dc_volume *v, size_t n, 
 			return bek_log(LOG_NOTICE, "%s: stopped at %.1f %%; run the same command again to resume",
 				       v[i].name, 100 * v[i].done), BEK_DC_EXIT_IN_PROGRESS;
 		}
+		if (r == -EBUSY)
+			return BEK_DC_EXIT_IN_PROGRESS;
 		if (r < 0)
 			return bek_log(LOG_ERR, "%s: not finished; run the same command again to resume", v[i].name),
 			       BEK_DC_EXIT_ERROR;

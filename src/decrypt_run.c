@@ -115,6 +115,15 @@ static int backup(struct bek_dc_volume *v, struct crypt_device *cd, const char *
 	return 0;
 }
 
+/* libcryptsetup's per-device reencryption lock is held: another process (cryptsetup
+ * reencrypt, ADE's resumed encryption) is at work on this volume. */
+static int busy(const struct bek_dc_volume *v)
+{
+	bek_log(LOG_ERR, "%s: another reencryption of this volume is running (cryptsetup reencrypt?): left to it; "
+		"run this again once it has finished", v->name);
+	return -EBUSY;
+}
+
 static int on_progress(uint64_t size, uint64_t offset, void *usr)
 {
 	struct run_ctx *c = usr;
@@ -125,6 +134,8 @@ int bek_dc_reencrypt(struct crypt_device *cd, struct bek_dc_volume *v, bek_dc_pr
 {
 	struct run_ctx c = { .v = v, .fn = fn, .usr = usr };
 	int r = crypt_reencrypt_run(cd, on_progress, &c);
+	if (r == -EBUSY)
+		return busy(v);
 	if (r == 0 && crypt_reencrypt_status(cd, NULL) != CRYPT_REENCRYPT_NONE)
 		return 1;   /* stopped by the progress callback: resumable */
 	return r;
@@ -154,6 +165,8 @@ static int resume(struct bek_dc_volume *v, struct crypt_device *cd, const struct
 	p.flags = CRYPT_REENCRYPT_RESUME_ONLY;
 	int r = crypt_reencrypt_init_by_passphrase(cd, v->active[0] ? v->active : NULL, key->data, key->size,
 						   CRYPT_ANY_SLOT, CRYPT_ANY_SLOT, NULL, NULL, &p);
+	if (r == -EBUSY)
+		return busy(v);
 	if (r < 0)
 		return bek_log_errno(LOG_ERR, r, "%s: failed to resume the reencryption: %m", v->name);
 	return bek_dc_reencrypt(cd, v, c->fn, c->usr);
@@ -172,6 +185,8 @@ static int decrypt_detached(struct bek_dc_volume *v, struct crypt_device *cd, co
 	};
 	int r = crypt_reencrypt_init_by_passphrase(cd, v->active[0] ? v->active : NULL, key->data, key->size,
 						   CRYPT_ANY_SLOT, CRYPT_ANY_SLOT, NULL, NULL, &p);
+	if (r == -EBUSY)
+		return busy(v);
 	if (r < 0)
 		return bek_log_errno(LOG_ERR, r, "%s: failed to start the decryption: %m", v->name);
 	return bek_dc_reencrypt(cd, v, c->fn, c->usr);

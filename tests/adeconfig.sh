@@ -92,6 +92,7 @@ overlay() {  # overlay FLAVOUR
 	local r=$W/root-$1 o=$W/$1
 	if [ ! -f "$r/.versions" ] || [ tests/adeconfig-root.sh -nt "$r/.versions" ]; then
 		echo "building the $1 root (about 35 s)"
+		mkdir -p "$W"
 		tests/adeconfig-root.sh "$r" "$1" > "$W/root-$1.log" 2>&1 || { cat "$W/root-$1.log"; return 1; }
 	fi
 	rm -rf "$o"
