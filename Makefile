@@ -132,6 +132,7 @@ include tests/fuzz.mk
 -include qemu/nosd.mk
 -include qemu/itools.mk
 -include qemu/pkgtest.mk
+-include qemu/gen.mk
 
 # Everything: unit tests (plain, ASan+UBSan), host subcommand tests (plain, valgrind),
 # a fuzzing smoke round, the QEMU scenarios. Ends with "N passed, N failed".

@@ -1,0 +1,82 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Generations of the stack: Debian 11 (bullseye) and Debian 13 (trixie), each with its own
+# kernel, systemd, dracut, initramfs-tools and cryptsetup (bookworm's are the other stages).
+# Included by the top Makefile after qemu/qemu.mk, qemu/ade.mk and qemu/itools.mk (disks,
+# stage, the ADE and initramfs-tools crypttabs). Everything lands in build/qemu/gen/.
+#   make gen-roots       per release two throwaway roots (dracut; initramfs-tools: they
+#                        conflict), each with the release's cloud kernel unpacked in
+#                        ROOT/kernel (qemu/gen-root.sh; ~30 s each on the archive, once;
+#                        rebuilt only when qemu/gen-root.sh changes)
+#   make gen-initramfs   per release: sd-bek, sd-ade-a (dracut with systemd), nosd-bek,
+#                        nosd-ade-a (dracut without systemd), it-bek, it-two, it-ade20
+#                        (initramfs-tools), each built in the release's root by its tools
+#   make gen-test        the core rows (make test): per release and world the token unlock
+#                        and the ADE layout, and the BEK disk absent with systemd
+#   make gen-test-full   every row: per release and world a, d, ADE, two volumes, late disk
+#                        a subset: make gen-test-full GEN_SCENARIOS="trixie-it-a bullseye-g"
+GEN_DIR   := $(QEMU_DIR)/gen
+GENS      := bullseye trixie
+GEN_ROOTS := $(foreach g,$(GENS),$(GEN_DIR)/root-$(g)-dracut/.versions $(GEN_DIR)/root-$(g)-itools/.versions)
+GEN_VARIANTS := sd-bek sd-ade-a nosd-bek nosd-ade-a it-bek it-two it-ade20
+GEN_INITRDS  := $(foreach g,$(GENS),$(GEN_VARIANTS:%=$(GEN_DIR)/$(g)/initrd-%.img))
+GEN_PY    := $(QEMU_PY) qemu/gen_scenarios.py
+GEN_HOOK  := $(ITOOLS_HOOK)
+
+# The ADE layout a (qemu/ade-images.sh) in the overlay of the build root: what the glue
+# reads (BEK_UNLOCK_CRYPTTAB, the header under BEK_UNLOCK_SYSROOT) and the crypttab as ADE
+# writes it, the image's /etc/crypttab.
+GEN_ADE_FILES = $(abspath $(ADE_IMG))/crypttab-a.bek=/bek-test/crypttab.bek \
+    $(abspath $(ADE_IMG))/sysroot-a/boot/luks/osluksheader=/bek-test/sysroot/boot/luks/osluksheader \
+    $(abspath $(ADE_IMG))/crypttab-a=/bek-test/crypttab
+GEN_ADE_ENV  := BEK_UNLOCK_CRYPTTAB=/bek-test/crypttab.bek BEK_UNLOCK_SYSROOT=/bek-test/sysroot
+GEN_ADE_ARGS := --include /bek-test/crypttab /etc/crypttab
+
+.PHONY: gen-roots gen-initramfs gen-test gen-test-full
+
+gen-roots: $(GEN_ROOTS)
+gen-initramfs: $(GEN_INITRDS)
+
+# root-SUITE-TOOL
+$(GEN_DIR)/root-%/.versions: qemu/gen-root.sh | $(BUILD)/.deps
+	qemu/gen-root.sh $(GEN_DIR)/root-$* $(word 1,$(subst -, ,$*)) $(word 2,$(subst -, ,$*))
+
+# Any image depends on its root's recipe only through .versions: a root rebuilt is newer.
+GEN_DRACUT_DEPS = qemu/gen-dracut.sh build/stage/.stamp $(GEN_DIR)/root-$(1)-dracut/.versions
+.SECONDEXPANSION:
+$(GEN_DIR)/%/initrd-sd-bek.img: $$(call GEN_DRACUT_DEPS,%)
+	@mkdir -p $(@D)
+	GEN_WORLD=systemd qemu/gen-dracut.sh $@ $(GEN_DIR)/root-$*-dracut build/stage
+$(GEN_DIR)/%/initrd-nosd-bek.img: $$(call GEN_DRACUT_DEPS,%)
+	@mkdir -p $(@D)
+	GEN_WORLD=nosd qemu/gen-dracut.sh $@ $(GEN_DIR)/root-$*-dracut build/stage
+$(GEN_DIR)/%/initrd-sd-ade-a.img: $$(call GEN_DRACUT_DEPS,%) $(ADE_IMAGES)
+	@mkdir -p $(@D)
+	GEN_WORLD=systemd GEN_FILES="$(GEN_ADE_FILES)" GEN_ENV="$(GEN_ADE_ENV)" GEN_ARGS="$(GEN_ADE_ARGS)" \
+	qemu/gen-dracut.sh $@ $(GEN_DIR)/root-$*-dracut build/stage
+$(GEN_DIR)/%/initrd-nosd-ade-a.img: $$(call GEN_DRACUT_DEPS,%) $(ADE_IMAGES)
+	@mkdir -p $(@D)
+	GEN_WORLD=nosd GEN_FILES="$(GEN_ADE_FILES)" GEN_ENV="$(GEN_ADE_ENV)" GEN_ARGS="$(GEN_ADE_ARGS)" \
+	qemu/gen-dracut.sh $@ $(GEN_DIR)/root-$*-dracut build/stage
+
+# initramfs-tools: qemu/itools.mk's builder and crypttabs (bek: ct-root, two: ct-two,
+# ade20: the Ubuntu 20.04+ ADE layout, its files and environment), the release's root
+# and kernel. One pattern rule per release (the stem is the variant).
+GEN_IT_CT_bek   := ct-root
+GEN_IT_CT_two   := ct-two
+GEN_IT_CT_ade20 := ct-ade20
+define GEN_ITOOLS_RULE
+$(GEN_DIR)/$(1)/initrd-it-%.img: qemu/itools-initramfs.sh build/stage/.stamp $(GEN_DIR)/root-$(1)-itools/.versions \
+        $(ITOOLS_IMG)/.done
+	@mkdir -p $$(@D)
+	ITOOLS_FILES="$$(ITOOLS_FILES_$$*)" ITOOLS_ENV="$$(ITOOLS_ENV_$$*)" \
+	qemu/itools-initramfs.sh $$@ $(GEN_DIR)/root-$(1)-itools/kernel $(GEN_DIR)/root-$(1)-itools \
+	    $(ITOOLS_IMG)/$$(GEN_IT_CT_$$*) build/stage $$(ITOOLS_QUIET)
+	@test -s $$@
+endef
+$(foreach g,$(GENS),$(eval $(call GEN_ITOOLS_RULE,$(g))))
+
+gen-test: $(QEMU_IMAGES) $(ADE_IMAGES) $(ITOOLS_IMG)/.done $(GEN_INITRDS)
+	$(GEN_PY) --core $(GEN_SCENARIOS)
+
+gen-test-full: $(QEMU_IMAGES) $(ADE_IMAGES) $(ITOOLS_IMG)/.done $(GEN_INITRDS)
+	$(GEN_PY) $(GEN_SCENARIOS)

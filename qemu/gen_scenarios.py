@@ -1,0 +1,110 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""The same rows on other generations of the stack: Debian 11 (bullseye: kernel 5.10,
+systemd 247, dracut 051, initramfs-tools 0.140, cryptsetup 2.3) and Debian 13 (trixie:
+kernel 6.12, systemd 257, dracut-ng 106+, initramfs-tools 0.148, cryptsetup 2.7), each image
+built by that release's own tools in its own root for its own cloud kernel (qemu/gen.mk),
+booted under QEMU two at a time.
+
+  qemu/gen_scenarios.py                           every generation's rows
+  qemu/gen_scenarios.py --core                    the core rows (make test)
+  qemu/gen_scenarios.py bullseye-a trixie-it-d    a subset, by name
+  qemu/gen_scenarios.py --list                    names and descriptions
+
+A row is GEN-NAME, NAME a row of the bookworm stages taken as it is (its disks, kernel
+command line and checks, SANE included): of qemu/scenarios.py (dracut with systemd),
+qemu/ade_scenarios.py, qemu/nosd_scenarios.py (dracut without systemd) and
+qemu/itools_scenarios.py (initramfs-tools). Per generation and world: the token unlock,
+the BEK disk absent (bounded wait, prompt, typed passphrase), the ADE layout with its
+detached header on /boot, two volumes, the BEK disk hot-plugged late. Only the initramfs
+and the kernel differ: build/qemu/gen/GEN/initrd-*.img and GEN's cloud kernel.
+"""
+import argparse
+import copy
+import json
+import os
+import sys
+
+sys.dont_write_bytecode = True     # no __pycache__ in the source tree
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import ade_scenarios as ade  # noqa: E402
+import itools_scenarios as it  # noqa: E402
+import nosd_scenarios as nosd  # noqa: E402
+import scenarios as sc  # noqa: E402
+
+GEN = sc.B + "/gen"
+GENS = ["bullseye", "trixie"]
+# world: (rows of the bookworm stage, the initrd names those rows use -> this harness's image)
+WORLDS = {
+    "systemd": (["a", "d", "ade-a", "two-vol", "g"], {"bek": "sd-bek", "a": "sd-ade-a"}),
+    "nosd": (["nosd-a", "nosd-d", "nosd-ade-a", "nosd-two-vol", "nosd-g"],
+             {"nosd": "nosd-bek", "ade-a": "nosd-ade-a"}),
+    "itools": (["it-a", "it-d", "it-ade20", "it-two-vol", "it-g"],
+               {"bek": "it-bek", "two": "it-two", "ade20": "it-ade20"}),
+}
+# make test's subset: per generation and world, the token unlock and the ADE layout; the
+# BEK disk absent (the bounded wait and the prompt) in the systemd world.
+CORE = {"a", "ade-a", "d", "nosd-a", "nosd-ade-a", "it-a", "it-ade20"}
+
+
+def kernel(gen):
+    root = "%s/root-%s-dracut/kernel" % (GEN, gen)
+    kver = open(root + "/kver").read().strip() if os.path.exists(root + "/kver") else "missing"
+    return "%s/boot/vmlinuz-%s" % (root, kver)
+
+
+def bookworm_rows():
+    """Every bookworm row by name (each stage's own list)."""
+    rows = {s.name: s for s in sc.SCENARIOS}
+    adeids = json.load(open(ade.IMG + "ids.json"))
+    rows.update({s.name: s for s in ade.scenarios(adeids)})
+    rows.update({s.name: s for s in nosd.scenarios()})
+    rows.update({s.name: s for s in it.scenarios(adeids)})
+    return rows
+
+
+def for_gen(s, gen, world, names):
+    """Row s of the bookworm stage, booted with GEN's kernel and image (names: the row's
+    initrd name -> this harness's image name), its console log in build/qemu/gen/logs/."""
+    n = copy.copy(s)
+    n.name = "%s-%s" % (gen, s.name)
+    n.desc = "%s, %s: %s" % (gen, world, s.desc)
+    n.world, n.gen, n.row = world, gen, s.name
+    initrds = {k: "%s/%s/initrd-%s.img" % (GEN, gen, v) for k, v in names.items()}
+
+    def argv(_initrds, s=s):
+        a = s.argv(initrds)
+        a[a.index("--log") + 1] = "%s/logs/%s.log" % (GEN, n.name)
+        return a + ["--kernel", kernel(gen)]
+    n.argv = argv
+    n.images = sorted(initrds.values())
+    return n
+
+
+def rows(gens=GENS):
+    by = bookworm_rows()
+    return [for_gen(by[r], g, w, names) for g in gens for w, (rs, names) in WORLDS.items() for r in rs]
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("names", nargs="*", help="row names (default: all)")
+    p.add_argument("--core", action="store_true", help="only the core rows (make test)")
+    p.add_argument("--gen", action="append", choices=GENS, help="only these generations")
+    p.add_argument("--list", action="store_true")
+    a = p.parse_args()
+    selected = rows(a.gen or GENS)
+    if a.core:
+        selected = [s for s in selected if s.row in CORE]
+    if a.list:
+        return sc.list_rows(selected, 24)
+    selected = sc.select(p, a.names, selected)
+    os.makedirs(GEN + "/logs", exist_ok=True)
+    for img in sorted({i for s in selected for i in s.images}):
+        if not os.path.exists(img):
+            print("gen: missing initramfs %s" % img, flush=True)
+    return 0 if sc.run(selected, {}) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
