@@ -28,9 +28,13 @@ mkdir -p "$u/bek-test/empty-conf.d"
 
 # The module lists of qemu/initramfs.sh (systemd) and qemu/nosd.mk (without), as far as
 # this dracut has them: systemd-udevd is a module of its own only since dracut 055 (in 051,
-# systemd's module installs udevd), lvm needs lvm2 (not in these roots; no row here has LVM).
+# systemd's module installs udevd), systemd-cryptsetup only in dracut-ng (trixie's 106:
+# 90crypt no longer installs systemd-cryptsetup and its generator; without the module the
+# systemd image has no prompt at all, seen in trixie-d's first boot: "Unit
+# systemd-cryptsetup@....service not found"), lvm needs lvm2 (not in these roots; no row
+# here has LVM).
 case $world in
-    systemd) want="systemd systemd-initrd systemd-udevd dracut-systemd crypt dm rootfs-block udev-rules base fs-lib"
+    systemd) want="systemd systemd-initrd systemd-udevd dracut-systemd systemd-cryptsetup crypt dm rootfs-block udev-rules base fs-lib"
              omit="" ;;
     nosd)    want="crypt dm rootfs-block udev-rules base fs-lib"
              omit="--omit systemd" ;;

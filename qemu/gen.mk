@@ -12,7 +12,9 @@
 #                        (initramfs-tools), each built in the release's root by its tools
 #   make gen-test        the core rows (make test): per release and world the token unlock
 #                        and the ADE layout, and the BEK disk absent with systemd
-#   make gen-test-full   every row: per release and world a, d, ADE, two volumes, late disk
+#   make gen-test-full   every row: per release and world a, d, ADE, two volumes, late disk;
+#                        and the package (make deb) in each release's roots, as
+#                        make gen-package-test does alone
 #                        a subset: make gen-test-full GEN_SCENARIOS="trixie-it-a bullseye-g"
 GEN_DIR   := $(QEMU_DIR)/gen
 GENS      := bullseye trixie
@@ -78,5 +80,17 @@ $(foreach g,$(GENS),$(eval $(call GEN_ITOOLS_RULE,$(g))))
 gen-test: $(QEMU_IMAGES) $(ADE_IMAGES) $(ITOOLS_IMG)/.done $(GEN_INITRDS)
 	$(GEN_PY) --core $(GEN_SCENARIOS)
 
-gen-test-full: $(QEMU_IMAGES) $(ADE_IMAGES) $(ITOOLS_IMG)/.done $(GEN_INITRDS)
-	$(GEN_PY) $(GEN_SCENARIOS)
+gen-test-full: deb $(QEMU_IMAGES) $(ADE_IMAGES) $(ITOOLS_IMG)/.done $(GEN_INITRDS)
+	-$(GEN_PKGTEST)
+	$(GEN_PY) --deb $(PKGTEST_BUILT) $(GEN_SCENARIOS)
+
+# The Debian package in every release's roots (qemu/pkgtest.sh: dpkg -i, the release's own
+# trigger builds the image, dpkg --purge), then the package rows: install/purge, no key in
+# the images, and each image booted (scenario a's disks, the release's kernel).
+GEN_PKGTEST = for g in $(GENS); do for f in itools dracut; do \
+	qemu/pkgtest.sh $$f $(GEN_DIR)/root-$$g-$$f $(PKGTEST_BUILT) $(GEN_DIR)/root-$$g-$$f/kernel \
+	    $(QEMU_DIR)/images/uuid $(GEN_DIR)/pkgtest-$$g; done; done
+.PHONY: gen-package-test
+gen-package-test: deb $(QEMU_IMAGES) $(GEN_ROOTS)
+	-$(GEN_PKGTEST)
+	$(GEN_PY) --package --deb $(PKGTEST_BUILT) $(GEN_SCENARIOS)
