@@ -132,7 +132,6 @@ include tests/fuzz.mk
 -include qemu/nosd.mk
 -include qemu/itools.mk
 -include qemu/pkgtest.mk
--include qemu/gen.mk
 
 # Everything: unit tests (plain, ASan+UBSan), host subcommand tests (plain, valgrind),
 # a fuzzing smoke round, the QEMU scenarios. Ends with "N passed, N failed".
@@ -145,6 +144,8 @@ clean:
 distclean:
 	rm -rf $(BUILD)
 -include qemu/bench.mk
+# After bench.mk (its rule file) and every stage it builds on; its .SECONDEXPANSION last.
+-include qemu/gen.mk
 
 # RPM (RHEL's dracut layout), built and inspected here, never installed on RHEL:
 # rpm/bek-unlock.spec.in -> $(RPM_TOPDIR)/bek-unlock.spec (VERSION substituted), then

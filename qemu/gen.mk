@@ -94,3 +94,30 @@ GEN_PKGTEST = for g in $(GENS); do for f in itools dracut; do \
 gen-package-test: deb $(QEMU_IMAGES) $(GEN_ROOTS)
 	-$(GEN_PKGTEST)
 	$(GEN_PY) --package --deb $(PKGTEST_BUILT) $(GEN_SCENARIOS)
+
+# make bench's systemd pair per release (qemu/bench.py's A and B, case main): A the
+# release's systemd image with bek-unlock, B the same modules without it plus the vfat
+# drivers, stock systemd-cryptsetup reading the key with rd.luks.key=UUID=/KEY:/dev/disk/
+# by-label/BEK\x20VOLUME; both with bench.mk's dm-crypt timestamp rule. Part of make bench
+# (GEN_BENCH_ROUNDS rounds, 1 by default: a short measured pair, not a long run).
+GEN_BENCH_ROUNDS ?= 1
+GEN_BENCH_FILES = $(abspath $(BENCH_RULES))=/bek-test/99-bench.rules
+GEN_BENCH_ARGS  := --include /bek-test/99-bench.rules /etc/udev/rules.d/99-bench.rules
+GEN_BENCH_VFAT  := $(foreach d,vfat nls_cp437 nls_iso8859-1 nls_utf8 nls_ascii,--add-drivers $(d))
+.PHONY: gen-bench
+$(GEN_DIR)/bench-%/initrd-a.img: $$(call GEN_DRACUT_DEPS,%) $(BENCH_RULES)
+	@mkdir -p $(@D)
+	GEN_FILES="$(GEN_BENCH_FILES)" GEN_ARGS="$(GEN_BENCH_ARGS)" \
+	qemu/gen-dracut.sh $@ $(GEN_DIR)/root-$*-dracut build/stage
+$(GEN_DIR)/bench-%/initrd-b.img: qemu/gen-dracut.sh $(GEN_DIR)/root-%-dracut/.versions $(BENCH_RULES)
+	@mkdir -p $(@D)
+	GEN_FILES="$(GEN_BENCH_FILES)" GEN_ARGS="$(GEN_BENCH_ARGS) $(GEN_BENCH_VFAT)" \
+	qemu/gen-dracut.sh $@ $(GEN_DIR)/root-$*-dracut
+gen-bench: $(QEMU_IMAGES) $(foreach g,$(GENS),$(GEN_DIR)/bench-$(g)/initrd-a.img $(GEN_DIR)/bench-$(g)/initrd-b.img)
+	@set -e; for g in $(GENS); do \
+	    r=$(GEN_DIR)/root-$$g-dracut; \
+	    $(QEMU_PY) qemu/bench.py --rounds $(GEN_BENCH_ROUNDS) --dir $(GEN_DIR)/bench-$$g --images "A B" \
+	        --kernel $$r/kernel/boot/vmlinuz-$$(cat $$r/kernel/kver) \
+	        --stack "$$g: $$(grep -h -e '^dracut' -e '^systemd	' -e '^cryptsetup	' $$r/.versions | tr '\t\n' '  ')" \
+	        --command "make gen-bench GEN_BENCH_ROUNDS=$(GEN_BENCH_ROUNDS) ($$g)" main; done
+bench: gen-bench
