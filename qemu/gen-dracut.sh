@@ -10,7 +10,8 @@
 # bookworm images, built with the host's dracut): lean module list, disk drivers of
 # Azure's buses in their QEMU form, aesni_intel, uncompressed, no host configuration.
 # Usage: qemu/gen-dracut.sh OUT.img ROOT [STAGE]
-#   GEN_WORLD=systemd (default) or nosd (dracut without systemd: --omit systemd)
+#   GEN_WORLD=systemd (default), nosd (dracut without systemd: --omit systemd) or sd-nocs
+#     (systemd without dracut-ng's systemd-cryptsetup module)
 #   GEN_FILES="SRC=DST ...": files copied into the overlay (DST: a path in the root)
 #   GEN_ENV="VAR=VALUE ...": dracut's environment (BEK_UNLOCK_CRYPTTAB=/bek-test/...)
 #   GEN_ARGS: more dracut arguments, split at spaces (paths are the root's)
@@ -36,6 +37,9 @@ mkdir -p "$u/bek-test/empty-conf.d"
 case $world in
     systemd) want="systemd systemd-initrd systemd-udevd dracut-systemd systemd-cryptsetup crypt dm rootfs-block udev-rules base fs-lib"
              omit="" ;;
+    # the systemd image without dracut-ng's systemd-cryptsetup module (row GEN-sd-noprompt)
+    sd-nocs) want="systemd systemd-initrd systemd-udevd dracut-systemd crypt dm rootfs-block udev-rules base fs-lib"
+             omit="--omit systemd-cryptsetup" ;;
     nosd)    want="crypt dm rootfs-block udev-rules base fs-lib"
              omit="--omit systemd" ;;
     *) echo "gen-dracut.sh: unknown world $world" >&2; exit 2 ;;

@@ -19,7 +19,7 @@
 GEN_DIR   := $(QEMU_DIR)/gen
 GENS      := bullseye trixie
 GEN_ROOTS := $(foreach g,$(GENS),$(GEN_DIR)/root-$(g)-dracut/.versions $(GEN_DIR)/root-$(g)-itools/.versions)
-GEN_VARIANTS := sd-bek sd-ade-a nosd-bek nosd-ade-a it-bek it-two it-ade20
+GEN_VARIANTS := sd-bek sd-ade-a sd-nocs nosd-bek nosd-ade-a it-bek it-two it-ade20
 GEN_INITRDS  := $(foreach g,$(GENS),$(GEN_VARIANTS:%=$(GEN_DIR)/$(g)/initrd-%.img))
 GEN_PY    := $(QEMU_PY) qemu/gen_scenarios.py
 GEN_HOOK  := $(ITOOLS_HOOK)
@@ -45,9 +45,17 @@ $(GEN_DIR)/root-%/.versions: qemu/gen-root.sh | $(BUILD)/.deps
 # Any image depends on its root's recipe only through .versions: a root rebuilt is newer.
 GEN_DRACUT_DEPS = qemu/gen-dracut.sh build/stage/.stamp $(GEN_DIR)/root-$(1)-dracut/.versions
 .SECONDEXPANSION:
+# What dracut said is kept (.log): row GEN-sd-noprompt reads it.
 $(GEN_DIR)/%/initrd-sd-bek.img: $$(call GEN_DRACUT_DEPS,%)
 	@mkdir -p $(@D)
-	GEN_WORLD=systemd qemu/gen-dracut.sh $@ $(GEN_DIR)/root-$*-dracut build/stage
+	GEN_WORLD=systemd qemu/gen-dracut.sh $@ $(GEN_DIR)/root-$*-dracut build/stage >$@.log 2>&1 || \
+	    { cat $@.log; exit 1; }; cat $@.log
+# The systemd image without dracut-ng's systemd-cryptsetup module: the module must say at
+# build time that nothing will prompt (row GEN-sd-noprompt; the image is not booted).
+$(GEN_DIR)/%/initrd-sd-nocs.img: $$(call GEN_DRACUT_DEPS,%)
+	@mkdir -p $(@D)
+	GEN_WORLD=sd-nocs qemu/gen-dracut.sh $@ $(GEN_DIR)/root-$*-dracut build/stage >$@.log 2>&1 || \
+	    { cat $@.log; exit 1; }; cat $@.log
 $(GEN_DIR)/%/initrd-nosd-bek.img: $$(call GEN_DRACUT_DEPS,%)
 	@mkdir -p $(@D)
 	GEN_WORLD=nosd qemu/gen-dracut.sh $@ $(GEN_DIR)/root-$*-dracut build/stage

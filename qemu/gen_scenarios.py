@@ -25,6 +25,7 @@ import json
 import os
 import re
 import sys
+import time
 
 sys.dont_write_bytecode = True     # no __pycache__ in the source tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -46,7 +47,7 @@ WORLDS = {
 }
 # make test's subset: per generation and world, the token unlock and the ADE layout; the
 # BEK disk absent (the bounded wait and the prompt) in the systemd world.
-CORE = {"a", "ade-a", "d", "nosd-a", "nosd-ade-a", "it-a", "it-ade20"}
+CORE = {"a", "ade-a", "d", "nosd-a", "nosd-ade-a", "it-a", "it-ade20", "sd-noprompt"}
 
 
 # Row a's module checks read the whole console; a newer kernel asks for crypto modules
@@ -165,9 +166,44 @@ def pkg_rows(gen, deb):
     return out
 
 
+# The systemd image built without dracut-ng's systemd-cryptsetup module (qemu/gen.mk's
+# initrd-sd-nocs.img): bek-unlock's module says at build time that nothing will prompt;
+# the images with it (initrd-sd-bek.img) and dracut before 106, whose crypt module installs
+# systemd-cryptsetup itself, say nothing of the kind.
+NOPROMPT = "bek-unlock: this image has no systemd-cryptsetup"
+
+
+def noprompt(gen):
+    start = time.monotonic()
+    split = os.path.isdir("%s/root-%s-dracut/usr/lib/dracut/modules.d/01systemd-cryptsetup" % (GEN, gen))
+
+    def said(variant):
+        path = "%s/%s/initrd-%s.img.log" % (GEN, gen, variant)
+        return NOPROMPT in open(path, errors="replace").read() if os.path.exists(path) else None
+    nocs, full = said("sd-nocs"), said("sd-bek")
+    built = all(os.path.exists("%s/%s/initrd-%s.img" % (GEN, gen, v)) for v in ("sd-nocs", "sd-bek"))
+    ok = built and nocs is split and full is False
+    return {"ok": ok, "wall_s": time.monotonic() - start,
+            "observed": "dracut %s systemd-cryptsetup module; without it: %s; with it: %s" % (
+                "has a" if split else "has no", {True: "warned", False: "no warning", None: "no log"}[nocs],
+                {True: "warned", False: "no warning", None: "no log"}[full])}
+
+
+def noprompt_row(gen):
+    s = sc.Scenario("sd-noprompt", "host: systemd image without dracut-ng's systemd-cryptsetup module: "
+                    "bek-unlock's module warns at build time that nothing will prompt (dracut 051: "
+                    "crypt installs it, no warning)", None,
+                    host=lambda _i: noprompt(gen),
+                    checks=[("warned exactly where the image has no systemd-cryptsetup", lambda r: r["ok"])])
+    n = for_gen(s, gen, "systemd", {})
+    n.host = s.host
+    return n
+
+
 def rows(gens=GENS, deb=None):
     by = bookworm_rows()
     out = [for_gen(by[r], g, w, names) for g in gens for w, (rs, names) in WORLDS.items() for r in rs]
+    out += [noprompt_row(g) for g in gens]
     return out + ([n for g in gens for n in pkg_rows(g, deb)] if deb else [])
 
 
