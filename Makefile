@@ -144,8 +144,6 @@ clean:
 distclean:
 	rm -rf $(BUILD)
 -include qemu/bench.mk
-# After bench.mk (its rule file) and every stage it builds on; its .SECONDEXPANSION last.
--include qemu/gen.mk
 
 # RPM (RHEL's dracut layout), built and inspected here, never installed on RHEL:
 # rpm/bek-unlock.spec.in -> $(RPM_TOPDIR)/bek-unlock.spec (VERSION substituted), then
@@ -166,3 +164,7 @@ rpm: $(BUILD)/bek-unlock | $(BUILD)/.deps
 		--define '__brp_compress bash %{_rpmconfigdir}/brp-compress %{?_prefix}' \
 		$(RPM_TOPDIR)/bek-unlock.spec
 	@ls $(RPM_TOPDIR)/RPMS/*/*.rpm
+
+# Last: after bench.mk (its rule file) and every stage it builds on; its .SECONDEXPANSION
+# applies to the rules read after it only.
+-include qemu/gen.mk
