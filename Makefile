@@ -169,3 +169,7 @@ rpm: $(BUILD)/bek-unlock | $(BUILD)/.deps
 		--define '__brp_compress bash %{_rpmconfigdir}/brp-compress %{?_prefix}' \
 		$(RPM_TOPDIR)/bek-unlock.spec
 	@ls $(RPM_TOPDIR)/RPMS/*/*.rpm
+
+# Last: after bench.mk (its rule file) and every stage it builds on; its .SECONDEXPANSION
+# applies to the rules read after it only.
+-include qemu/gen.mk

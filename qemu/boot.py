@@ -43,6 +43,10 @@ KERNEL = re.compile(r"(FAT-fs|EXT4-fs) \(vd|random: crng init done|virtio_blk vi
 # systemd's status line when a bek-unlock unit starts (transcript kind "unit"): the process
 # starts right after it, so a wait that bek-unlock times from its own start is timed from it.
 UNIT_START = "Starting bek-unlock"
+# systemd before 250 (Debian 11's 247) names the unit in that line by its description only
+# (hook/systemd/bek-unlock.service): the transcript gives such a line as UNIT_START + ".service"
+# and the line, so that the rows timing from the start read it on every generation.
+UNIT_DESC_START = "Starting Unlock encrypted volumes from the BEK disk"
 # The kernel's printk time at the start of a console line: "[   12.345678] ".
 PRINTK = re.compile(r"^\[\s*(\d+\.\d+)\]")
 # A printk stamp right before the text that matters, anywhere in a console line: a kernel
@@ -114,7 +118,7 @@ class Boot:
             return False
         if self.a.hotplug_when is None:
             return elapsed >= self.a.hotplug_after
-        if self.a.hotplug_when in self.text:
+        if self.a.hotplug_when in self.text or (self.a.hotplug_when == UNIT_START and UNIT_DESC_START in self.text):
             self.events.setdefault("hotplug_when", round(elapsed, 2))
             return elapsed >= self.events["hotplug_when"] + self.a.hotplug_after
         return False
@@ -247,7 +251,7 @@ def drive_opts(ident, spec):
 
 TRANSCRIPT_KINDS = [("kernel", KERNEL.search), ("bek", re.compile("bek-unlock:").search),
                     ("prompt", PROMPT.search), ("test", re.compile("BEK-TEST:").search),
-                    ("unit", re.compile(re.escape(UNIT_START)).search)]
+                    ("unit", re.compile("%s|%s" % (re.escape(UNIT_START), re.escape(UNIT_DESC_START))).search)]
 
 
 def transcript(text, seen=()):
@@ -263,7 +267,10 @@ def transcript(text, seen=()):
         else:
             continue
         at = m.start()
-        out.append([kind, l[at:].strip()])
+        text = l[at:].strip()
+        if kind == "unit" and text.startswith(UNIT_DESC_START):
+            text = "%s.service (%s)" % (UNIT_START, text)
+        out.append([kind, text])
         m = PRINTK.match(l.lstrip()) or PRINTK_BEFORE.search(l[:at])
         times.append([seen[i] if i < len(seen) else None, float(m.group(1)) if m else None])
     return out, times

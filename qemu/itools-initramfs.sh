@@ -27,7 +27,7 @@ rm -rf "$work"
 mkdir -p "$work/upper" "$work/ovl" "$work/merged"
 u=$work/upper
 
-mkdir -p "$u/etc/initramfs-tools/conf.d" "$u/usr/lib/modules/$kver" "$u/boot" "$u/bek-test"
+mkdir -p "$u/etc/initramfs-tools/conf.d" "$u/boot" "$u/bek-test"
 cp "$crypttab" "$u/etc/crypttab"
 printf 'MODULES=list\nCOMPRESS=zstd\n' > "$u/etc/initramfs-tools/conf.d/bek-test"
 # The disk drivers of Azure's buses in their QEMU form too (qemu/boot.py's @BUS: SCSI,
@@ -50,7 +50,10 @@ unshare -m --propagation private sh -eu -c '
     root=$1 work=$2 kdir=$3 kver=$4; shift 4
     m=$work/merged
     mount -t overlay overlay -o "lowerdir=$root,upperdir=$work/upper,workdir=$work/ovl" "$m"
-    mount --bind "$kdir/lib/modules/$kver" "$m/usr/lib/modules/$kver"
+    # /lib/modules through the root itself: a merged-/usr root (bookworm, trixie) has it
+    # in usr/lib, an older one (bullseye) in lib.
+    mkdir -p "$m/lib/modules/$kver"
+    mount --bind "$kdir/lib/modules/$kver" "$m/lib/modules/$kver"
     mount -t proc proc "$m/proc"
     mount --bind /dev "$m/dev"
     chroot "$m" env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin "$@" \

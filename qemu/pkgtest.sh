@@ -40,7 +40,7 @@ rm -rf "$work" "$outdir/pkg-$flavour.img" "$outdir/pkg-$flavour-removed.img" "$o
 mkdir -p "$work/upper" "$work/ovl" "$work/merged" "$outdir"
 u=$work/upper
 
-mkdir -p "$u/boot" "$u/usr/lib/modules/$kver" "$u/bek-test"
+mkdir -p "$u/boot" "$u/bek-test"
 cp "$kdir/boot/vmlinuz-$kver" "$kdir/boot/config-$kver" "$kdir/boot/System.map-$kver" "$u/boot/"
 cp "$deb" "$u/bek-test/bek-unlock.deb"
 case $flavour in
@@ -53,9 +53,14 @@ itools)
     ;;
 dracut | dracut-nocs)
     mkdir -p "$u/etc/dracut.conf.d"
-    cat > "$u/etc/dracut.conf.d/10-bek-test.conf" <<'CONF'
+    # The modules this dracut has (systemd-udevd is one of its own since dracut 055).
+    mods=""
+    for mod in systemd systemd-initrd systemd-udevd dracut-systemd systemd-cryptsetup crypt dm rootfs-block udev-rules base fs-lib; do
+        ls -d "$root"/usr/lib/dracut/modules.d/[0-9][0-9]"$mod" > /dev/null 2>&1 && mods="$mods $mod"
+    done
+    cat > "$u/etc/dracut.conf.d/10-bek-test.conf" <<CONF
 hostonly="no"
-dracutmodules+=" systemd systemd-initrd systemd-udevd dracut-systemd crypt dm rootfs-block udev-rules base fs-lib "
+dracutmodules+="$mods "
 add_drivers+=" virtio_pci virtio_blk "
 compress="zstd"
 CONF
@@ -72,7 +77,9 @@ unshare -m --propagation private sh -eu -c '
     root=$1 work=$2 kdir=$3 kver=$4 flavour=$5
     m=$work/merged
     mount -t overlay overlay -o "lowerdir=$root,upperdir=$work/upper,workdir=$work/ovl" "$m"
-    mount --bind -o ro "$kdir/lib/modules/$kver" "$m/usr/lib/modules/$kver"
+    # /lib/modules through the root: usr/lib on a merged-/usr root, lib on Debian 11.
+    mkdir -p "$m/lib/modules/$kver"
+    mount --bind -o ro "$kdir/lib/modules/$kver" "$m/lib/modules/$kver"
     mount -t proc proc "$m/proc"
     mount --bind /dev "$m/dev"
     in_root() { chroot "$m" env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin DEBIAN_FRONTEND=noninteractive "$@"; }

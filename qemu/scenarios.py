@@ -368,6 +368,27 @@ def sha256(path):
 KEY_DIRS = [IMG, B + "/ade/images/", B + "/bench/images/"]
 
 
+SKIPCPIO = "/usr/lib/dracut/skipcpio"
+
+
+def initrd_segments(image, tmpdir):
+    """The archives an initramfs is made of, in order: the image itself, then what follows
+    each uncompressed cpio archive's trailer (dracut's skipcpio), each written to tmpdir.
+    initramfs-tools 0.148 (Debian 13) puts an uncompressed archive of kernel modules before
+    the compressed main one; lsinitrd lists and unpacks only the first (trixie's images
+    showed 45 files)."""
+    parts, cur = [image], image
+    while os.path.exists(SKIPCPIO):
+        rest = subprocess.run([SKIPCPIO, cur], check=True, capture_output=True).stdout
+        if not rest.strip(b"\0") or len(rest) >= os.path.getsize(cur):
+            break
+        cur = os.path.join(tmpdir, "segment-%d" % len(parts))
+        with open(cur, "wb") as f:
+            f.write(rest)
+        parts.append(cur)
+    return parts
+
+
 def initrd_clean(initrds):
     """Host side: no key file (by name) and no key (by content) in any initramfs the harness
     builds: the expected ones (--all-initrds: base, bek, twin, the ADE layouts; a missing one
@@ -386,9 +407,10 @@ def initrd_clean(initrds):
     found, counts, start = [], [], time.monotonic()
     for image in [i for i in images if os.path.exists(i)]:
         nfiles = 0
-        with tempfile.TemporaryDirectory() as tmp:
-            subprocess.run(["lsinitrd", "--unpack", os.path.abspath(image)], cwd=tmp,
-                           check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        with tempfile.TemporaryDirectory() as tmp, tempfile.TemporaryDirectory() as segs:
+            for seg in initrd_segments(os.path.abspath(image), segs):
+                subprocess.run(["lsinitrd", "--unpack", seg], cwd=tmp,
+                               check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             for top, dirs, files in os.walk(tmp):
                 for name in dirs + files:
                     path = os.path.join(top, name)
@@ -414,9 +436,13 @@ def initrd_clean(initrds):
 
 
 def initrd_files(image):
-    out = subprocess.run(["lsinitrd", image], check=True, capture_output=True).stdout.decode(errors="replace")
-    # lsinitrd lists "perms links owner group size date time path[ -> target]".
-    return {l.split()[8] for l in out.splitlines() if len(l.split()) > 8 and l[0] in "-l"}
+    files = set()
+    with tempfile.TemporaryDirectory() as segs:
+        for seg in initrd_segments(image, segs):
+            out = subprocess.run(["lsinitrd", seg], check=True, capture_output=True).stdout.decode(errors="replace")
+            # lsinitrd lists "perms links owner group size date time path[ -> target]".
+            files |= {l.split()[8] for l in out.splitlines() if len(l.split()) > 8 and l[0] in "-l"}
+    return files
 
 
 def initrd_static(initrds):

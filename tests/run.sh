@@ -3,7 +3,8 @@
 # The whole test suite: unit tests (plain, then ASan+UBSan), the host-side subcommand
 # tests (plain, then under valgrind), the man page's lint and its comparison with --help,
 # a short fuzzing round, the QEMU scenario matrices (systemd
-# initramfs, ADE layouts, dracut without systemd). Run through "make test",
+# initramfs, ADE layouts, dracut without systemd, initramfs-tools, the package, the
+# core rows of the other generations). Run through "make test",
 # which builds what this needs first. Ends with "N passed, N failed".
 set -u
 cd "$(dirname "$0")/.."
@@ -73,8 +74,8 @@ selftest() {
 		false|1|0 passed, [1-9][0-9]* failed
 		true|1|0 passed, [1-9][0-9]* failed
 		ls /nonexistent-bek-test-dir|1|0 passed, [1-9][0-9]* failed
-		echo 3 passed, 1 failed|1|15 passed, 5 failed
-		echo 3 passed, 0 failed|0|15 passed, 0 failed
+		echo 3 passed, 1 failed|1|18 passed, 6 failed
+		echo 3 passed, 0 failed|0|18 passed, 0 failed
 	EOF
 	echo "5 passed, 0 failed"
 }
@@ -116,6 +117,7 @@ else
 	qemu_stage "QEMU scenarios: dracut without systemd" nosd-test
 	qemu_stage "QEMU scenarios: initramfs-tools (Debian, Ubuntu)" itools-test
 	qemu_stage "QEMU: the Debian package end to end (dpkg, triggers)" package-test
+	qemu_stage "QEMU: generations Debian 11, 13 (their kernel, systemd, dracut, initramfs-tools), core rows" gen-test
 fi
 echo "$passed passed, $failed failed"
 [ "$failed" = 0 ]

@@ -133,6 +133,16 @@ bek_install_systemd() {
     fi
 }
 
+# When bek-unlock steps aside, systemd-cryptsetup prompts: dracut up to 059 installs it
+# with its crypt module, dracut-ng (106, Debian 13) in a module of its own,
+# systemd-cryptsetup, which a module list can leave out; such an image has no prompt at
+# all (seen in trixie-d: "Unit systemd-cryptsetup@....service not found"). Said at build
+# time, not found at boot. (Installed before this module: 01 and 90 come before 91.)
+bek_check_prompt() {
+    [[ -x $initdir${systemdutildir:-/usr/lib/systemd}/systemd-cryptsetup ]] && return 0
+    dwarn "bek-unlock: this image has no systemd-cryptsetup (dracut-ng: add the systemd-cryptsetup module): when bek-unlock cannot unlock a volume, nothing will ask for its passphrase"
+}
+
 # Without systemd: the initqueue hooks, and the cryptroot-ask wrapper in front of dracut's
 # own (installed by 90crypt, which dracut installs before this module).
 bek_install_dracut() {
@@ -158,6 +168,7 @@ install() {
     printf '%s\n' $BEK_PRELOAD > "$initdir/etc/modules-load.d/bek-unlock.conf"
     if bek_systemd; then
         bek_install_systemd
+        bek_check_prompt
     else
         bek_install_dracut
     fi
