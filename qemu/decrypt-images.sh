@@ -17,7 +17,7 @@
 #   disk-c.img   GPT: p1 /boot without header, p2 LUKS1 with its header on the partition
 #   data.img     ADE data disk: LUKS2 header in place, made by data shift
 #                (--reduce-device-size 32768S), keyslot 0 = ade.key
-#   plain.img    an ext4 disk, no LUKS (a volume not made by ADE)
+#   disk-n.img   a volume not made by ADE: detached LUKS2 header on /boot, data 1 MiB into p2
 #   rescue.img   plain ext4 root for the offline rows (no crypttab): the ADE disk is its vdb
 #   bench.img    layout a with a DECRYPT_BENCH_MB root, for make decrypt-bench
 #   bek-ade.img  VFAT "BEK VOLUME" with LinuxPassPhraseFileName = ade.key (ade-images.sh)
@@ -175,9 +175,15 @@ record data "$tmp/data-plain.img" 0 "$(fs_uuid "$tmp/data-plain.img")"
 cryptsetup reencrypt --encrypt --type luks2 --reduce-device-size 32768S $CS $KDF \
     --key-file "$out/ade.key" "$out/data.img"
 
-# (plain) not LUKS at all.
-rm -f "$out/plain.img"
-mkfs.ext4 -q -L notade "$out/plain.img" 16M
+# (n) not made by ADE: a detached LUKS2 header whose data starts 1 MiB into p2 (ADE passes
+# no --offset: its detached headers put the data at 0), the same key.
+root_fs "$tmp/root-n.img" $ROOT_MB
+truncate -s $((ROOT_MB + 1))M "$tmp/root-n.img"
+rm -f "$tmp/hdr-n"
+cryptsetup luksFormat --type luks2 --header "$tmp/hdr-n" --offset 2048 $CS $KDF \
+    --key-file "$out/ade.key" "$tmp/root-n.img"
+boot_fs "$tmp/boot-n.img" "$boot_uuid" "$tmp/hdr-n"
+gpt_disk "$out/disk-n.img" "$tmp/boot-n.img" "$tmp/root-n.img" "$part1" "$part2" $LINUX_FS
 
 # The rescue root: the same tree without the crypttab.
 rm "$tmp/rootfs/etc/crypttab"
