@@ -28,7 +28,10 @@ IO_SRC   := src/log.c src/config.c src/deadline.c src/wait.c src/probe.c src/dis
             src/bekfs.c src/mapcheck.c src/header.c src/kcrypto.c src/luks.c src/secret.c src/timing.c src/unlock.c \
             src/outcome.c src/boot.c src/recover_input.c src/recover_volume.c src/recover_output.c \
             src/recover.c src/main.c
-SRC      := $(PURE_SRC) $(IO_SRC)
+# bek-unlock decrypt: volumes found -> examined (rules) -> key -> backup, reencrypt -> report.
+DECRYPT_SRC := src/decrypt_rules.c src/decrypt_volume.c src/decrypt_run.c src/decrypt_shift.c src/decrypt_key.c \
+            src/decrypt_report.c src/decrypt.c
+SRC      := $(PURE_SRC) $(IO_SRC) $(DECRYPT_SRC)
 OBJ      := $(SRC:src/%.c=$(BUILD)/obj/%.o)
 
 PREFIX   ?= /usr

@@ -12,6 +12,7 @@
 
 #include "boot.h"
 #include "config.h"
+#include "decrypt.h"
 #include "keyname.h"
 #include "log.h"
 #include "luks.h"
@@ -28,6 +29,7 @@ static const char usage[] =
 	"       bek-unlock inspect DEVICE [--header FILE] [--cmdline TEXT]\n"
 	"       bek-unlock enroll DEVICE --key-file NAME [--keyslot N] [--label LABEL]\n"
 	BEK_RECOVER_SYNOPSIS
+	BEK_DECRYPT_SYNOPSIS
 	"       bek-unlock --help | --version\n"
 	"\n"
 	"  boot     run in the initramfs: wait for the BEK disk, unlock the volumes named by\n"
@@ -40,6 +42,7 @@ static const char usage[] =
 	"  enroll   write or replace DEVICE's bek token: the key file NAME on the BEK disk,\n"
 	"           for keyslot N (which must exist), on a VFAT disk labelled LABEL\n"
 	BEK_RECOVER_HELP
+	BEK_DECRYPT_HELP
 	"\n"
 	"Kernel command line: rd.bek=0|1, rd.bek.timeout=SECONDS (30), rd.bek.label=LABEL\n"
 	"(\"BEK VOLUME\"), rd.bek.keyfile=NAME (LinuxPassPhraseFileName), rd.bek.debug,\n"
@@ -207,6 +210,8 @@ int main(int argc, char **argv)
 		return inspect(argc - 1, argv + 1);
 	if (strcmp(cmd, "enroll") == 0)
 		return enroll(argc - 1, argv + 1);
+	if (strcmp(cmd, "decrypt") == 0)
+		return bek_decrypt_main(argc - 1, argv + 1);
 	if (strcmp(cmd, "recover") == 0)
 		return bek_recover(argc - 1, argv + 1);
 	if (strcmp(cmd, "--version") == 0)

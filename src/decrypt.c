@@ -1,0 +1,431 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* bek-unlock decrypt: the command. Finds the ADE volumes, plans, checks everything that
+ * can be checked before the first write (key, backup room, layout), then decrypts each
+ * volume and changes the boot configuration. One at a time, under a lock. */
+#include "decrypt.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "crypttab.h"
+#include "decrypt_key.h"
+#include "decrypt_report.h"
+#include "decrypt_volume.h"
+#include "log.h"
+
+#define MAX_VOLUMES 32
+#define LOCK_PATH "/run/bek-unlock-decrypt.lock"
+#define BACKUP_DIR "/var/lib/bek-unlock/decrypt"
+#define BACKUP_DIR_BOOT "/boot/bek-unlock"
+
+struct opts {
+	bool yes, json, no_config, status;
+	const char *root, *backup_dir, *header;
+	struct bek_dc_keysrc keys;
+	const char *devices[MAX_VOLUMES];
+	size_t ndevices;
+};
+
+static volatile sig_atomic_t stop_requested;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	stop_requested = 1;
+}
+
+static int parse(int argc, char **argv, struct opts *o)
+{
+	static const struct option longopts[] = {
+		{ "yes", no_argument, NULL, 'y' },        { "json", no_argument, NULL, 'j' },
+		{ "key-file", required_argument, NULL, 'k' }, { "secret-file", required_argument, NULL, 's' },
+		{ "root", required_argument, NULL, 'r' }, { "backup-dir", required_argument, NULL, 'b' },
+		{ "header", required_argument, NULL, 'H' }, { "no-config", no_argument, NULL, 'n' },
+		{ 0 }
+	};
+	memset(o, 0, sizeof(*o));
+	o->root = "/";
+	if (argc > 1 && strcmp(argv[1], "status") == 0)
+		o->status = true, argc--, argv++;
+	for (int c; (c = getopt_long(argc, argv, "", longopts, NULL)) != -1;) {
+		switch (c) {
+		case 'y': o->yes = true; break;
+		case 'j': o->json = true; break;
+		case 'k': o->keys.key_file = optarg; break;
+		case 's': o->keys.secret_file = optarg; break;
+		case 'r': o->root = optarg; break;
+		case 'b': o->backup_dir = optarg; break;
+		case 'H': o->header = optarg; break;
+		case 'n': o->no_config = true; break;
+		default: return -EINVAL;
+		}
+	}
+	for (; optind < argc; optind++) {
+		if (o->ndevices == MAX_VOLUMES)
+			return bek_log(LOG_ERR, "More than %d devices", MAX_VOLUMES), -E2BIG;
+		o->devices[o->ndevices++] = argv[optind];
+	}
+	if (o->keys.key_file && o->keys.secret_file)
+		return bek_log(LOG_ERR, "Give --key-file or --secret-file, not both"), -EINVAL;
+	if (o->header && o->ndevices != 1)
+		return bek_log(LOG_ERR, "--header goes with exactly one DEVICE"), -EINVAL;
+	if (o->root[0] != '/' || (o->backup_dir && o->backup_dir[0] != '/'))
+		return bek_log(LOG_ERR, "--root and --backup-dir take absolute paths"), -EINVAL;
+	return 0;
+}
+
+static void under_root(const char *root, const char *path, char *out, size_t size)
+{
+	snprintf(out, size, "%s%s", strcmp(root, "/") == 0 ? "" : root, path);
+}
+
+/* The ADE volumes of ROOT/etc/crypttab: those whose key is on the BEK disk. */
+static int from_crypttab(const struct opts *o, struct bek_dc_volume *v, size_t *n)
+{
+	char path[PATH_MAX], line[4096];
+	under_root(o->root, "/etc/crypttab", path, sizeof(path));
+	FILE *f = fopen(path, "re");
+	if (!f)
+		return bek_log_errno(LOG_ERR, errno, "Failed to read %s: %m", path);
+	unsigned lineno = 0;
+	while (fgets(line, sizeof(line), f)) {
+		struct bek_crypttab_entry e;
+		char why[BEK_WHY_MAX];
+		lineno++;
+		int r = bek_crypttab_parse_entry(line, &e, why);
+		if (r < 0)
+			bek_log(LOG_WARNING, "%s:%u: skipped: %s", path, lineno, why);
+		if (r <= 0 || !e.ade)
+			continue;
+		if (*n == MAX_VOLUMES)
+			break;
+		struct bek_dc_volume *x = &v[(*n)++];
+		memset(x, 0, sizeof(*x));
+		snprintf(x->name, sizeof(x->name), "%s", e.name);
+		snprintf(x->device, sizeof(x->device), "%s", e.source);
+		if (e.header[0])
+			under_root(o->root, e.header, x->header, sizeof(x->header));
+		snprintf(x->key_file, sizeof(x->key_file), "%s", e.key_file);
+		snprintf(x->key_path, sizeof(x->key_path), "%s%s", BEK_ADE_MOUNT, e.key_file);
+	}
+	fclose(f);
+	return 0;
+}
+
+static int collect(const struct opts *o, struct bek_dc_volume *v, size_t *n)
+{
+	*n = 0;
+	if (o->ndevices == 0)
+		return from_crypttab(o, v, n);
+	for (size_t i = 0; i < o->ndevices; i++) {
+		struct bek_dc_volume *x = &v[(*n)++];
+		memset(x, 0, sizeof(*x));
+		const char *base = strrchr(o->devices[i], '/');
+		snprintf(x->name, sizeof(x->name), "%s", base ? base + 1 : o->devices[i]);
+		snprintf(x->device, sizeof(x->device), "%s", o->devices[i]);
+		if (o->header)
+			snprintf(x->header, sizeof(x->header), "%s", o->header);
+		snprintf(x->key_file, sizeof(x->key_file), "%s", BEK_DEFAULT_KEYFILE);
+	}
+	return 0;
+}
+
+
+/* The nearest existing directory at or above path (for the device it will live on). */
+static void existing_parent(const char *path, char *out, size_t size)
+{
+	snprintf(out, size, "%s", path);
+	for (char *slash; access(out, F_OK) != 0 && (slash = strrchr(out, '/'));)
+		slash == out ? (void)(out[1] = '\0') : (void)(*slash = '\0');
+}
+
+static bool on_any_volume(const char *dir, const struct bek_dc_volume *v, size_t n)
+{
+	char at[PATH_MAX];
+	existing_parent(dir, at, sizeof(at));
+	for (size_t i = 0; i < n; i++) {
+		struct stat st;
+		char mapper[PATH_MAX];
+		if (v[i].action == BEK_DC_NOTHING)
+			continue;
+		if (stat(v[i].device, &st) == 0 && S_ISBLK(st.st_mode) && bek_dc_path_on_device(at, st.st_rdev))
+			return true;
+		snprintf(mapper, sizeof(mapper), "/dev/mapper/%s", v[i].active);
+		if (v[i].active[0] && stat(mapper, &st) == 0 && bek_dc_path_on_device(at, st.st_rdev))
+			return true;
+	}
+	return false;
+}
+
+/* Where the header backups go: --backup-dir, else the first default not on a volume
+ * being decrypted. "" when none is usable (why says why). */
+static void choose_backup_dir(const struct opts *o, const struct bek_dc_volume *v, size_t n, char *out,
+			      size_t size, char why[BEK_WHY_MAX])
+{
+	const char *cand[2] = { BACKUP_DIR, BACKUP_DIR_BOOT };
+	out[0] = why[0] = '\0';
+	if (o->backup_dir) {
+		if (on_any_volume(o->backup_dir, v, n))
+			bek_why(why, "%s lies on a volume being decrypted", o->backup_dir);
+		else
+			snprintf(out, size, "%s", o->backup_dir);
+		return;
+	}
+	for (size_t i = 0; i < 2 && !out[0]; i++)
+		if (!on_any_volume(cand[i], v, n))
+			snprintf(out, size, "%s", cand[i]);
+	if (!out[0])
+		bek_why(why, "%s and %s both lie on a volume being decrypted: give --backup-dir on another disk",
+			cand[0], cand[1]);
+}
+
+static int make_dirs(const char *dir)
+{
+	char p[PATH_MAX];
+	snprintf(p, sizeof(p), "%s", dir);
+	for (char *s = p + 1; *s; s++)
+		if (*s == '/') {
+			*s = '\0';
+			if (mkdir(p, 0755) < 0 && errno != EEXIST)
+				return -errno;
+			*s = '/';
+		}
+	if (mkdir(p, 0700) < 0 && errno != EEXIST)
+		return -errno;
+	return chmod(p, 0700) < 0 ? -errno : 0;
+}
+
+static double now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Bytes per second the device reads at (up to 64 MiB or half a second from its end),
+ * halved: every block is read once and written once. 0 when unknown. */
+static double measure_rate(const char *device, uint64_t size)
+{
+	int fd = open(device, O_RDONLY | O_DIRECT | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	void *buf = NULL;
+	const size_t chunk = 1u << 20;
+	uint64_t got = 0, start = size > (64u << 20) ? (size - (64u << 20)) & ~(uint64_t)4095 : 0;
+	double t0 = now(), t = t0;
+	if (posix_memalign(&buf, 4096, chunk) == 0)
+		for (ssize_t r; t - t0 < 0.5 && got < (64u << 20); got += (uint64_t)r, t = now())
+			if ((r = pread(fd, buf, chunk, (off_t)(start + got))) <= 0)
+				break;
+	free(buf);
+	close(fd);
+	return got >= chunk && t > t0 ? (double)got / (t - t0) / 2 : 0;
+}
+
+struct progress {
+	double t0;
+	uint64_t off0;
+	int last_tenth;
+	double last_print;
+	bool tty;
+};
+
+static int on_progress(const struct bek_dc_volume *v, uint64_t size, uint64_t offset, void *usr)
+{
+	struct progress *p = usr;
+	double t = now();
+	if (p->t0 == 0)
+		p->t0 = t, p->off0 = offset, p->last_tenth = size ? (int)(offset * 10 / size) : 0;
+	int tenth = size ? (int)(offset * 10 / size) : 10;
+	double rate = t > p->t0 ? (double)(offset - p->off0) / (t - p->t0) : 0;
+	if (p->tty && (t - p->last_print >= 0.5 || offset == size)) {
+		char eta[32];
+		fprintf(stderr, "\r%s: %5.1f %% decrypted, %.1f MiB/s, %s left   ", v->name,
+			size ? 100.0 * (double)offset / (double)size : 100.0, rate / 1048576.0,
+			bek_dc_duration(rate > 0 ? (double)(size - offset) / rate : -1, eta, sizeof(eta)));
+		p->last_print = t;
+	} else if (!p->tty && tenth > p->last_tenth && tenth < 10)
+		bek_log(LOG_NOTICE, "%s: %d%% decrypted", v->name, tenth * 10);
+	if (tenth > p->last_tenth)
+		p->last_tenth = tenth;
+	return stop_requested ? 1 : 0;
+}
+
+
+/* Reads each volume; an in-place header exported by an interrupted run is found in dir. */
+static void examine_all(struct bek_dc_volume *v, size_t n, const char *dir)
+{
+	for (size_t i = 0; i < n; i++) {
+		struct bek_dc_volume *x = &v[i];
+		char crypttab_uuid[40];
+		snprintf(crypttab_uuid, sizeof(crypttab_uuid), "%s", x->uuid);
+		if (bek_dc_examine(x) < 0) {
+			x->facts.state = BEK_DC_NOT_LUKS;
+			x->action = BEK_DC_REFUSE;
+			continue;
+		}
+		char exp[PATH_MAX];
+		if (!x->header[0] && x->facts.state != BEK_DC_ENCRYPTED && dir[0] &&
+		    bek_dc_find_export(x->name, x->device, dir, exp, sizeof(exp)) == 0) {
+			snprintf(x->header, sizeof(x->header), "%s", exp);
+			if (bek_dc_examine(x) < 0)
+				x->action = BEK_DC_REFUSE;
+		}
+	}
+}
+
+static int exit_for_state(const struct bek_dc_volume *v, size_t n, bool running_elsewhere)
+{
+	bool refused = false, started = running_elsewhere, pending = false;
+	for (size_t i = 0; i < n; i++) {
+		refused |= v[i].action == BEK_DC_REFUSE;
+		started |= v[i].facts.state == BEK_DC_DECRYPTING;
+		pending |= v[i].action != BEK_DC_NOTHING && v[i].action != BEK_DC_REFUSE;
+	}
+	return started ? BEK_DC_EXIT_IN_PROGRESS : refused ? BEK_DC_EXIT_REFUSED
+	       : pending ? BEK_DC_EXIT_PENDING : BEK_DC_EXIT_DONE;
+}
+
+static const char *state_word(int code)
+{
+	return code == BEK_DC_EXIT_DONE ? "done" : code == BEK_DC_EXIT_IN_PROGRESS ? "in-progress"
+	       : code == BEK_DC_EXIT_REFUSED ? "refused" : code == BEK_DC_EXIT_PENDING ? "planned" : "error";
+}
+
+/* Everything checked before the first write: each volume's key opens it, the backups
+ * fit in dir. Returns 0, or BEK_DC_EXIT_REFUSED after saying why. */
+static int preflight(const struct opts *o, struct bek_dc_volume *v, size_t n, const char *dir, uint64_t need)
+{
+	for (size_t i = 0; i < n; i++)
+		if (v[i].action == BEK_DC_REFUSE)
+			return bek_log(LOG_ERR, "%s: refused: %s", v[i].name, v[i].why), BEK_DC_EXIT_REFUSED;
+	int r = make_dirs(dir);
+	if (r < 0)
+		return bek_log_errno(LOG_ERR, r, "Refused: cannot make the backup directory %s: %m", dir), BEK_DC_EXIT_REFUSED;
+	struct statvfs sv;
+	if (statvfs(dir, &sv) == 0 && (uint64_t)sv.f_bavail * sv.f_frsize < need + (1u << 20))
+		return bek_log(LOG_ERR, "Refused: the header backups need %llu MiB in %s, which has %llu MiB free",
+			       (unsigned long long)(need >> 20) + 1, dir,
+			       (unsigned long long)((uint64_t)sv.f_bavail * sv.f_frsize >> 20)), BEK_DC_EXIT_REFUSED;
+	for (size_t i = 0; i < n; i++) {
+		if (v[i].action == BEK_DC_NOTHING)
+			continue;
+		struct bek_secret key = { 0 };
+		if (bek_dc_key_read(&o->keys, &v[i], &key) < 0)
+			return BEK_DC_EXIT_REFUSED;
+		r = bek_dc_check_key(&v[i], &key);
+		bek_secret_free(&key);
+		if (r == -EPERM)
+			return bek_log(LOG_ERR, "%s: refused: the key is rejected by every keyslot (wrong key, or a header "
+				       "of another volume)", v[i].name), BEK_DC_EXIT_REFUSED;
+		if (r < 0)
+			return bek_log_errno(LOG_ERR, r, "%s: refused: cannot check the key: %m", v[i].name), BEK_DC_EXIT_REFUSED;
+	}
+	return 0;
+}
+
+static int decrypt_all(const struct opts *o, struct bek_dc_volume *v, size_t n, const char *dir)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (v[i].action == BEK_DC_NOTHING) {
+			bek_log(LOG_NOTICE, "%s: already plain", v[i].name);
+			continue;
+		}
+		struct bek_secret key = { 0 };
+		if (bek_dc_key_read(&o->keys, &v[i], &key) < 0)
+			return BEK_DC_EXIT_ERROR;
+		struct progress p = { .tty = isatty(STDERR_FILENO) };
+		int r = bek_dc_run(&v[i], &key, dir, on_progress, &p);
+		bek_secret_free(&key);
+		if (p.tty)
+			fputc('\n', stderr);
+		if (r == 1 || stop_requested) {
+			(void)bek_dc_examine(&v[i]);   /* how far it got */
+			return bek_log(LOG_NOTICE, "%s: stopped at %.1f %%; run the same command again to resume",
+				       v[i].name, 100 * v[i].done), BEK_DC_EXIT_IN_PROGRESS;
+		}
+		if (r < 0)
+			return bek_log(LOG_ERR, "%s: not finished; run the same command again to resume", v[i].name),
+			       BEK_DC_EXIT_ERROR;
+		bek_log(LOG_NOTICE, "%s: decrypted%s%s%s", v[i].name, v[i].content[0] ? " (it holds " : "",
+			v[i].content, v[i].content[0] ? ")" : "");
+	}
+	return 0;
+}
+
+#include "decrypt_config_step.inc"
+
+int bek_decrypt_main(int argc, char **argv)
+{
+	struct opts o;
+	if (parse(argc, argv, &o) < 0)
+		return BEK_DC_EXIT_ERROR;
+	struct bek_dc_volume *v = calloc(MAX_VOLUMES, sizeof(*v));
+	size_t n = 0;
+	int code = BEK_DC_EXIT_ERROR, lock = -1;
+	if (!v || collect(&o, v, &n) < 0)
+		goto out;
+	char dir[PATH_MAX], why[BEK_WHY_MAX];
+	choose_backup_dir(&o, v, n, dir, sizeof(dir), why);   /* before examining: finds exports */
+	if (!dir[0])
+		snprintf(dir, sizeof(dir), "%s", o.backup_dir ? o.backup_dir : BACKUP_DIR);
+	examine_all(v, n, dir);
+	choose_backup_dir(&o, v, n, dir, sizeof(dir), why);   /* again, now knowing which are done */
+	lock = open(LOCK_PATH, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	bool busy = lock >= 0 && flock(lock, LOCK_EX | LOCK_NB) < 0 && errno == EWOULDBLOCK;
+	uint64_t need = 0;
+	for (size_t i = 0; i < n; i++)
+		if (v[i].action != BEK_DC_NOTHING && v[i].action != BEK_DC_REFUSE)
+			need += v[i].header_size * (v[i].action == BEK_DC_DATASHIFT || v[i].action == BEK_DC_CONVERT ? 2 : 1);
+	struct bek_dc_report rep = { .backup_dir = dir, .backup_need = need, .keys = &o.keys };
+	for (size_t i = 0; i < n && !o.status; i++)
+		if (v[i].action != BEK_DC_NOTHING && v[i].action != BEK_DC_REFUSE && rep.rate == 0)
+			rep.rate = measure_rate(v[i].active[0] ? v[i].device : v[i].device, v[i].size);
+	code = exit_for_state(v, n, busy);
+	if (o.status || !o.yes) {
+		if (code == BEK_DC_EXIT_DONE && !o.no_config)
+			code = config_step(&o, v, n, dir, false, &rep);
+		rep.state = state_word(code);
+		if (!dir[0] && code != BEK_DC_EXIT_DONE)
+			bek_log(LOG_WARNING, "No place for the header backups: %s", why);
+		o.json ? bek_dc_print_json(stdout, v, n, &rep, NULL) : bek_dc_print_plan(stdout, v, n, &rep);
+		if (busy)
+			bek_log(LOG_NOTICE, "Another bek-unlock decrypt is running now");
+		goto out;
+	}
+	if (busy) {
+		code = BEK_DC_EXIT_IN_PROGRESS;
+		bek_log(LOG_ERR, "Refused: another bek-unlock decrypt is running (lock %s)", LOCK_PATH);
+		goto out;
+	}
+	if (!dir[0]) {
+		code = BEK_DC_EXIT_REFUSED;
+		bek_log(LOG_ERR, "Refused: no place for the header backups: %s", why);
+		goto out;
+	}
+	struct sigaction sa = { .sa_handler = on_signal };
+	sigaction(SIGINT, &sa, NULL), sigaction(SIGTERM, &sa, NULL), sigaction(SIGHUP, &sa, NULL);
+	code = preflight(&o, v, n, dir, need);
+	if (code == 0)
+		code = decrypt_all(&o, v, n, dir);
+	if (code == 0 && !o.no_config)
+		code = config_step(&o, v, n, dir, true, &rep);
+	rep.state = state_word(code);
+	if (o.json)
+		bek_dc_print_json(stdout, v, n, &rep, NULL);
+out:
+	if (lock >= 0)
+		close(lock);
+	free(v);
+	return code;
+}

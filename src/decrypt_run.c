@@ -1,0 +1,202 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* bek-unlock decrypt: one volume decrypted in place with libcryptsetup's reencryption.
+ * Before the first write its header is backed up (never overwritten) off the device. */
+#include "decrypt_volume.h"
+
+#include <blkid/blkid.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <libcryptsetup.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "log.h"
+
+struct run_ctx {
+	struct bek_dc_volume *v;
+	bek_dc_progress_fn fn;
+	void *usr;
+};
+
+void bek_dc_backup_path(const struct bek_dc_volume *v, const char *dir, char *out, size_t size)
+{
+	snprintf(out, size, "%s/%s-%s.luksheader", dir, v->name, v->uuid);
+}
+
+void bek_dc_export_path(const struct bek_dc_volume *v, const char *dir, char *out, size_t size)
+{
+	snprintf(out, size, "%s/%s-%s.header-in-use", dir, v->name, v->uuid);
+}
+
+int bek_dc_fsync_path(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	int r = fsync(fd) < 0 ? -errno : 0;
+	close(fd);
+	if (r == 0) {
+		char copy[PATH_MAX];
+		snprintf(copy, sizeof(copy), "%s", path);
+		fd = open(dirname(copy), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (fd < 0)
+			return -errno;
+		r = fsync(fd) < 0 ? -errno : 0;
+		close(fd);
+	}
+	return r;
+}
+
+int bek_dc_load(struct crypt_device **cd, const char *header, const char *device)
+{
+	int r = header && header[0] ? crypt_init_data_device(cd, header, device) : crypt_init(cd, device);
+	if (r == 0)
+		r = crypt_load(*cd, CRYPT_LUKS, NULL);
+	if (r < 0) {
+		crypt_free(*cd);
+		*cd = NULL;
+	}
+	return r;
+}
+
+int bek_dc_check_key(const struct bek_dc_volume *v, const struct bek_secret *key)
+{
+	struct crypt_device *cd = NULL;
+	int r = bek_dc_load(&cd, v->header, v->device);
+	if (r < 0)
+		return r;
+	r = crypt_activate_by_passphrase(cd, NULL, CRYPT_ANY_SLOT, key->data, key->size, 0);
+	crypt_free(cd);
+	return r == -EPERM || r == -ENOENT ? -EPERM : r < 0 ? r : 0;
+}
+
+/* A backup of the header as it is now, unless one of this volume (same UUID) is there. */
+static int backup(struct bek_dc_volume *v, struct crypt_device *cd, const char *dir)
+{
+	char path[PATH_MAX];
+	bek_dc_backup_path(v, dir, path, sizeof(path));
+	struct crypt_device *old = NULL;
+	if (access(path, F_OK) == 0) {
+		int r = bek_dc_load(&old, path, v->device);
+		bool same = r == 0 && crypt_get_uuid(old) && strcmp(crypt_get_uuid(old), v->uuid) == 0;
+		crypt_free(old);
+		if (!same)
+			return bek_log(LOG_ERR, "%s: %s exists and is not a header of this volume: move it away", v->name, path), -EEXIST;
+		return 0;
+	}
+	int r = crypt_header_backup(cd, NULL, path);
+	if (r == 0)
+		r = bek_dc_fsync_path(path);
+	if (r < 0) {
+		unlink(path);
+		return bek_log_errno(LOG_ERR, r, "%s: failed to back the header up to %s: %m", v->name, path);
+	}
+	bek_log(LOG_NOTICE, "%s: header backed up to %s", v->name, path);
+	return 0;
+}
+
+static int on_progress(uint64_t size, uint64_t offset, void *usr)
+{
+	struct run_ctx *c = usr;
+	return c->fn ? c->fn(c->v, size, offset, c->usr) : 0;
+}
+
+int bek_dc_reencrypt(struct crypt_device *cd, struct bek_dc_volume *v, bek_dc_progress_fn fn, void *usr)
+{
+	struct run_ctx c = { .v = v, .fn = fn, .usr = usr };
+	int r = crypt_reencrypt_run(cd, on_progress, &c);
+	if (r == 0 && crypt_reencrypt_status(cd, NULL) != CRYPT_REENCRYPT_NONE)
+		return 1;   /* stopped by the progress callback: resumable */
+	return r;
+}
+
+/* Resumes whatever the header has in progress (ADE's encryption, or our decryption). */
+static int resume(struct bek_dc_volume *v, struct crypt_device *cd, const struct bek_secret *key, struct run_ctx *c)
+{
+	struct crypt_params_reencrypt p = { 0 };
+	if (v->facts.crashed) {
+		struct crypt_params_reencrypt rec = { .flags = CRYPT_REENCRYPT_RECOVERY };
+		int r = crypt_reencrypt_init_by_passphrase(cd, NULL, key->data, key->size, CRYPT_ANY_SLOT,
+							   CRYPT_ANY_SLOT, NULL, NULL, &rec);
+		if (r < 0)
+			return bek_log_errno(LOG_ERR, r, "%s: failed to recover the interrupted reencryption: %m", v->name);
+		bek_log(LOG_NOTICE, "%s: recovered the chunk a crash interrupted", v->name);
+	}
+	(void)crypt_reencrypt_status(cd, &p);
+	p.flags = CRYPT_REENCRYPT_RESUME_ONLY;
+	int r = crypt_reencrypt_init_by_passphrase(cd, v->active[0] ? v->active : NULL, key->data, key->size,
+						   CRYPT_ANY_SLOT, CRYPT_ANY_SLOT, NULL, NULL, &p);
+	if (r < 0)
+		return bek_log_errno(LOG_ERR, r, "%s: failed to resume the reencryption: %m", v->name);
+	return bek_dc_reencrypt(cd, v, c->fn, c->usr);
+}
+
+static int decrypt_detached(struct bek_dc_volume *v, struct crypt_device *cd, const struct bek_secret *key,
+			    struct run_ctx *c)
+{
+	/* Backward, as cryptsetup does: the plain filesystem's superblock (at the start) is
+	 * written last, so the raw device shows no filesystem until all of it is plain. */
+	struct crypt_params_reencrypt p = {
+		.mode = CRYPT_REENCRYPT_DECRYPT,
+		.direction = CRYPT_REENCRYPT_BACKWARD,
+		.resilience = "checksum",
+		.hash = "sha256",
+	};
+	int r = crypt_reencrypt_init_by_passphrase(cd, v->active[0] ? v->active : NULL, key->data, key->size,
+						   CRYPT_ANY_SLOT, CRYPT_ANY_SLOT, NULL, NULL, &p);
+	if (r < 0)
+		return bek_log_errno(LOG_ERR, r, "%s: failed to start the decryption: %m", v->name);
+	return bek_dc_reencrypt(cd, v, c->fn, c->usr);
+}
+
+int bek_dc_run(struct bek_dc_volume *v, const struct bek_secret *key, const char *dir,
+	       bek_dc_progress_fn progress, void *usr)
+{
+	struct run_ctx c = { .v = v, .fn = progress, .usr = usr };
+	struct crypt_device *cd = NULL;
+	int r;
+	for (int step = 0; step < 4; step++) {
+		if (v->action == BEK_DC_NOTHING)
+			return 0;
+		if (v->action == BEK_DC_REFUSE)
+			return bek_log(LOG_ERR, "%s: %s", v->name, v->why), -EINVAL;
+		r = bek_dc_load(&cd, v->header, v->device);
+		if (r < 0)
+			return bek_log_errno(LOG_ERR, r, "%s: failed to read its LUKS header: %m", v->name);
+		r = backup(v, cd, dir);
+		if (r < 0)
+			break;
+		switch (v->action) {
+		case BEK_DC_RESUME:
+		case BEK_DC_FINISH_ENCRYPTION:
+			if (v->action == BEK_DC_FINISH_ENCRYPTION)
+				bek_log(LOG_NOTICE, "%s: finishing ADE's unfinished encryption first (libcryptsetup cannot "
+					"turn it round), then decrypting", v->name);
+			r = resume(v, cd, key, &c);
+			break;
+		case BEK_DC_DECRYPT:
+			r = decrypt_detached(v, cd, key, &c);
+			break;
+		case BEK_DC_CONVERT:
+			r = bek_dc_convert_luks1(v, &cd, dir);
+			break;
+		case BEK_DC_DATASHIFT:
+			r = bek_dc_decrypt_shift(v, &cd, key, dir, progress, usr);
+			break;
+		default:
+			r = -EINVAL;
+		}
+		crypt_free(cd);
+		cd = NULL;
+		if (r != 0)
+			return r;
+		r = bek_dc_examine(v);   /* what it is now decides the next step */
+		if (r < 0)
+			return bek_log(LOG_ERR, "%s: %s", v->name, v->why), r;
+	}
+	crypt_free(cd);
+	return v->action == BEK_DC_NOTHING ? 0 : r < 0 ? r : -EAGAIN;
+}
