@@ -232,14 +232,15 @@ def root_of(layout):
     return "/dev/mapper/%s-%s" % (i["vg"], i["lv"]) if layout == "b" else "/dev/mapper/" + NAME
 
 
-def online(st, layout, step, throttle=None, kill=None):
-    """Boot the work copy with bek-unlock's initramfs and the BEK disk; decrypt from crypttab."""
+def online(st, layout, step, throttle=None, kill=None, first=()):
+    """Boot the work copy with bek-unlock's initramfs and the BEK disk; decrypt from crypttab
+    (after the bek.test.run= arguments in first)."""
     return guest(log(st, step), DEC + "/initrd-%s.img" % ("a" if layout == "s" else layout),
                  [st["work"] + ":rw", IMG + "bek-ade.img"],
                  # fsck.mode=skip: systemd-fsck's e2fsck -a would set the superblock's write
                  # time, a change of the root's bytes that is not the decryption's
                  ["root=" + root_of(layout), "fsck.mode=skip", "bek.test.mount=/dev/vda1:/boot",
-                  decrypt_cmd()],
+                 ] + list(first) + [decrypt_cmd()],
                  throttle=throttle, kill=kill)
 
 
@@ -320,7 +321,10 @@ def crash(layout, point):
         r = online(st, layout, "cut", throttle=THROTTLE, kill=kill)
         expect(st, "power cut at %s (%s)" % (point, r["killed_at"]), r["killed_at"] is not None)
         expect(st, "cut before the end", not console_has(r, DONE[TOOL]) and not r["runs"])
-        r = online(st, layout, "resume")
+        status = [] if TOOL == "cryptsetup" else ["bek.test.run=%s,decrypt,status" % BEK]
+        r = online(st, layout, "resume", first=status)
+        if status:
+            expect(st, "decrypt status: exit 7 (in progress)", r["runs"][:1] and r["runs"][0][1] == 7)
         decrypted_ok(st, r, "after the cut", from_start=False)
         expect(st, "plain sha256 = build's", plain_equal(st["work"], layout))
         stock(st, layout)
