@@ -9,6 +9,8 @@
 #   make decrypt-test-full   every row: all layouts, crash injection, bad input (~25 min)
 #   make decrypt-test DECRYPT_SCENARIOS="dec-a crash-a-mid"    chosen rows
 #   make decrypt-bench       decrypt vs cryptsetup reencrypt --decrypt vs dd, same guest
+#                            (DECRYPT_BENCH_ROUNDS=3: interleaved rounds, medians)
+#   DECRYPT_JOBS=1           one boot at a time instead of two
 DEC_DIR      := $(QEMU_DIR)/decrypt
 DEC_IMG      := $(DEC_DIR)/images
 DEC_IMAGES   := $(DEC_IMG)/.done
@@ -16,7 +18,7 @@ DEC_LAYOUTS  := a b m
 DEC_INITRDS  := $(DEC_LAYOUTS:%=$(DEC_DIR)/initrd-%.img) $(DEC_DIR)/initrd-stock.img
 DEC_DRACUT_b := --add lvm
 DEC_SUBSET   := dec-a dec-data crash-a-mid bad-key
-DEC_PY       := $(QEMU_PY) qemu/decrypt_scenarios.py --initrd-dir $(DEC_DIR)
+DEC_PY       := $(QEMU_PY) qemu/decrypt_scenarios.py --initrd-dir $(DEC_DIR) $(if $(DECRYPT_JOBS),--jobs $(DECRYPT_JOBS))
 
 .PHONY: decrypt-images decrypt-initramfs decrypt-test decrypt-test-full decrypt-bench
 
@@ -44,4 +46,4 @@ decrypt-test-full: $(DEC_IMAGES) $(DEC_INITRDS)
 	$(DEC_PY) $(DECRYPT_SCENARIOS)
 
 decrypt-bench: $(DEC_IMAGES) $(DEC_INITRDS)
-	$(DEC_PY) --bench
+	$(DEC_PY) --bench --rounds $(or $(DECRYPT_BENCH_ROUNDS),3)

@@ -24,6 +24,7 @@ mounts and runs what bek.test.mount=/bek.test.run= say and prints the command's 
   bad-*     refused with exit 5 and a message, the disk unchanged
 """
 import argparse
+import concurrent.futures
 import hashlib
 import json
 import os
@@ -450,8 +451,12 @@ def main():
     p.add_argument("--bench", action="store_true")
     p.add_argument("--rounds", type=int, default=int(os.environ.get("DECRYPT_BENCH_ROUNDS", "1")))
     p.add_argument("--tool", choices=("bek-unlock", "cryptsetup"), default="bek-unlock")
+    p.add_argument("--jobs", type=int, default=2, help="rows at a time (scenarios.run's pool; default 2)")
     a = p.parse_args()
     TOOL = a.tool
+    if a.jobs != 2:    # scenarios.run() makes its pool with max_workers=2
+        pool = concurrent.futures.ThreadPoolExecutor
+        sc.concurrent.futures.ThreadPoolExecutor = lambda max_workers: pool(max_workers=a.jobs)
     if a.bench:
         return 0 if bench(a.rounds) else 1
     selected = rows()
