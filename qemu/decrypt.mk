@@ -6,7 +6,7 @@
 #   make decrypt-initramfs   initrd-a/b/m.img (bek-unlock, as qemu/ade.mk's, one per layout's
 #                            header copy) and initrd-stock.img (stock dracut + lvm, no bek-unlock)
 #   make decrypt-test        the representative subset (part of make test)
-#   make decrypt-test-full   every row: all layouts, crash injection, bad input (~25 min)
+#   make decrypt-test-full   every row: all layouts, crash injection, bad input (~22 min one boot at a time)
 #   make decrypt-test DECRYPT_SCENARIOS="dec-a crash-a-mid"    chosen rows
 #   make decrypt-bench       decrypt vs cryptsetup reencrypt --decrypt vs dd, same guest
 #                            (DECRYPT_BENCH_ROUNDS=3: interleaved rounds, medians)
