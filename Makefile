@@ -25,13 +25,15 @@ PURE_SRC := src/cmdline.c src/keyname.c src/token.c src/crypttab.c src/plan.c sr
             src/kvsecret.c src/kvpassphrase.c src/recover_args.c src/kcipher.c
 # In data-flow order: config -> wait -> probe/mount/read key -> unlock -> clean up.
 IO_SRC   := src/log.c src/config.c src/deadline.c src/wait.c src/probe.c src/disks.c src/beneath.c \
-            src/bekfs.c src/mapcheck.c src/header.c src/kcrypto.c src/luks.c src/secret.c src/timing.c src/unlock.c \
+            src/bekfs.c src/mapcheck.c src/plainmap.c src/header.c src/kcrypto.c src/luks.c src/secret.c src/timing.c src/unlock.c \
             src/outcome.c src/boot.c src/recover_input.c src/recover_volume.c src/recover_output.c \
             src/recover.c src/main.c
 # bek-unlock decrypt: volumes found -> examined (rules) -> key -> backup, reencrypt -> report.
 DECRYPT_SRC := src/decrypt_rules.c src/decrypt_volume.c src/decrypt_run.c src/decrypt_shift.c src/decrypt_key.c \
             src/decrypt_report.c src/decrypt.c
-SRC      := $(PURE_SRC) $(IO_SRC) $(DECRYPT_SRC)
+# The boot configuration after decryption (bek-unlock decrypt; doc/migration-config.md).
+CONFIG_SRC := src/adeconfig_text.c src/adeconfig_edit.c src/adeconfig_cmdline.c src/adeconfig_lvm.c src/adeconfig_plan.c src/adeconfig_show.c src/adeconfig_apply.c src/adeconfig_io.c
+SRC      := $(PURE_SRC) $(IO_SRC) $(DECRYPT_SRC) $(CONFIG_SRC)
 OBJ      := $(SRC:src/%.c=$(BUILD)/obj/%.o)
 
 PREFIX   ?= /usr
@@ -139,7 +141,7 @@ include tests/fuzz.mk
 
 # Everything: unit tests (plain, ASan+UBSan), host subcommand tests (plain, valgrind),
 # a fuzzing smoke round, the QEMU scenarios. Ends with "N passed, N failed".
-test: $(UNIT_BINS) $(FUZZ_BINS) $(BUILD)/bek-unlock $(SHARED_BIN) $(MAN)
+test: $(UNIT_BINS) $(FUZZ_BINS) $(BUILD)/bek-unlock $(SHARED_BIN) $(MAN) $(ADECONFIG_DRV)
 	tests/run.sh
 
 # Keeps build/static (the static libraries take minutes to rebuild); distclean removes all.

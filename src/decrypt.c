@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <json-c/json.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "adeconfig.h"
 #include "crypttab.h"
 #include "decrypt_key.h"
 #include "decrypt_report.h"
@@ -95,6 +97,8 @@ static int from_crypttab(const struct opts *o, struct bek_dc_volume *v, size_t *
 	char path[PATH_MAX], line[4096];
 	under_root(o->root, "/etc/crypttab", path, sizeof(path));
 	FILE *f = fopen(path, "re");
+	if (!f && errno == ENOENT)
+		return 0;   /* no crypttab: no ADE volume */
 	if (!f)
 		return bek_log_errno(LOG_ERR, errno, "Failed to read %s: %m", path);
 	unsigned lineno = 0;
@@ -323,13 +327,11 @@ static int preflight(const struct opts *o, struct bek_dc_volume *v, size_t n, co
 		struct bek_secret key = { 0 };
 		if (bek_dc_key_read(&o->keys, &v[i], &key) < 0)
 			return BEK_DC_EXIT_REFUSED;
-		r = bek_dc_check_key(&v[i], &key);
+		char kwhy[BEK_WHY_MAX];
+		r = bek_dc_check_key(&v[i], &key, kwhy);
 		bek_secret_free(&key);
-		if (r == -EPERM)
-			return bek_log(LOG_ERR, "%s: refused: the key is rejected by every keyslot (wrong key, or a header "
-				       "of another volume)", v[i].name), BEK_DC_EXIT_REFUSED;
 		if (r < 0)
-			return bek_log_errno(LOG_ERR, r, "%s: refused: cannot check the key: %m", v[i].name), BEK_DC_EXIT_REFUSED;
+			return bek_log(LOG_ERR, "%s: refused: %s", v[i].name, kwhy), BEK_DC_EXIT_REFUSED;
 	}
 	return 0;
 }
@@ -363,7 +365,62 @@ static int decrypt_all(const struct opts *o, struct bek_dc_volume *v, size_t n, 
 	return 0;
 }
 
-#include "decrypt_config_step.inc"
+/* The boot configuration change (adeconfig.h) for the volumes once plain. Only for a
+ * system's own crypttab, or one under --root: DEVICE alone names no system to change.
+ * apply false: plans (the text or JSON goes into rep). Returns an exit code. */
+static int config_step(const struct opts *o, struct bek_dc_volume *v, size_t n, const char *dir, bool apply,
+		       struct bek_dc_report *rep)
+{
+	if (o->no_config)
+		return BEK_DC_EXIT_DONE;
+	if (o->ndevices > 0 && strcmp(o->root, "/") == 0) {
+		if (apply)
+			bek_log(LOG_NOTICE, "Boot configuration not changed: DEVICE was given; give --root DIR (that "
+				"system's root, mounted) to change it");
+		return BEK_DC_EXIT_DONE;
+	}
+	for (size_t i = 0; i < n && !apply; i++)
+		if (!v[i].content[0] || strcmp(v[i].content, "crypto_LUKS") == 0) {
+			/* Closed and encrypted: what it holds (its filesystem's UUID) is read once plain. */
+			rep->config_text = strdup("boot configuration: planned once every volume is plain (what a closed "
+						  "volume holds is read then)\n");
+			return BEK_DC_EXIT_DONE;
+		}
+	struct bek_plain_volume pv[MAX_VOLUMES];
+	size_t k = 0;
+	for (size_t i = 0; i < n; i++)
+		pv[k++] = (struct bek_plain_volume){ .name = v[i].name,
+			.fs_uuid = v[i].content_uuid[0] ? v[i].content_uuid : NULL,
+			.fs_type = v[i].content[0] ? v[i].content : NULL };
+	struct bek_config_plan *plan = NULL;
+	if (bek_config_plan(o->root, pv, k, &plan) < 0)
+		return BEK_DC_EXIT_REFUSED;
+	int code = BEK_DC_EXIT_DONE;
+	if (!apply) {
+		if (!bek_config_empty(plan))
+			code = BEK_DC_EXIT_PENDING;
+		if (o->json)
+			rep->config = bek_config_json(plan);
+		else if (!bek_config_empty(plan)) {
+			char *text = NULL;
+			size_t len = 0;
+			FILE *f = open_memstream(&text, &len);
+			if (f) {
+				fputs("boot configuration, once every volume is plain:\n", f);
+				bek_config_print(plan, f);
+				fclose(f);
+				rep->config_text = text;   /* freed at exit */
+			}
+		}
+	} else if (bek_config_empty(plan))
+		bek_log(LOG_NOTICE, "Boot configuration: nothing to change");
+	else if (bek_config_apply(plan, dir) < 0)
+		code = BEK_DC_EXIT_ERROR;
+	else
+		bek_log(LOG_NOTICE, "Boot configuration changed: the system boots without ADE and without the BEK disk");
+	bek_config_free(plan);
+	return code;
+}
 
 int bek_decrypt_main(int argc, char **argv)
 {
@@ -373,8 +430,12 @@ int bek_decrypt_main(int argc, char **argv)
 	struct bek_dc_volume *v = calloc(MAX_VOLUMES, sizeof(*v));
 	size_t n = 0;
 	int code = BEK_DC_EXIT_ERROR, lock = -1;
+	struct bek_dc_report rep = { 0 };
 	if (!v || collect(&o, v, &n) < 0)
 		goto out;
+	if (n == 0)
+		bek_log(LOG_NOTICE, "No ADE volume in %s/etc/crypttab (none whose key is on the BEK disk): nothing to decrypt",
+			strcmp(o.root, "/") == 0 ? "" : o.root);
 	char dir[PATH_MAX], why[BEK_WHY_MAX];
 	choose_backup_dir(&o, v, n, dir, sizeof(dir), why);   /* before examining: finds exports */
 	if (!dir[0])
@@ -387,18 +448,21 @@ int bek_decrypt_main(int argc, char **argv)
 	for (size_t i = 0; i < n; i++)
 		if (v[i].action != BEK_DC_NOTHING && v[i].action != BEK_DC_REFUSE)
 			need += v[i].header_size * (v[i].action == BEK_DC_DATASHIFT || v[i].action == BEK_DC_CONVERT ? 2 : 1);
-	struct bek_dc_report rep = { .backup_dir = dir, .backup_need = need, .keys = &o.keys };
+	rep.backup_dir = dir, rep.backup_need = need, rep.keys = &o.keys;
 	for (size_t i = 0; i < n && !o.status; i++)
 		if (v[i].action != BEK_DC_NOTHING && v[i].action != BEK_DC_REFUSE && rep.rate == 0)
 			rep.rate = measure_rate(v[i].active[0] ? v[i].device : v[i].device, v[i].size);
 	code = exit_for_state(v, n, busy);
 	if (o.status || !o.yes) {
-		if (code == BEK_DC_EXIT_DONE && !o.no_config)
-			code = config_step(&o, v, n, dir, false, &rep);
+		int c = config_step(&o, v, n, dir, false, &rep);
+		if (code == BEK_DC_EXIT_DONE && c != BEK_DC_EXIT_DONE)   /* plain, configuration unfinished */
+			code = o.status && c == BEK_DC_EXIT_PENDING ? BEK_DC_EXIT_IN_PROGRESS : c;
+		else if (c == BEK_DC_EXIT_REFUSED)
+			code = c;
 		rep.state = state_word(code);
 		if (!dir[0] && code != BEK_DC_EXIT_DONE)
 			bek_log(LOG_WARNING, "No place for the header backups: %s", why);
-		o.json ? bek_dc_print_json(stdout, v, n, &rep, NULL) : bek_dc_print_plan(stdout, v, n, &rep);
+		o.json ? bek_dc_print_json(stdout, v, n, &rep, rep.config) : bek_dc_print_plan(stdout, v, n, &rep);
 		if (busy)
 			bek_log(LOG_NOTICE, "Another bek-unlock decrypt is running now");
 		goto out;
@@ -415,15 +479,24 @@ int bek_decrypt_main(int argc, char **argv)
 	}
 	struct sigaction sa = { .sa_handler = on_signal };
 	sigaction(SIGINT, &sa, NULL), sigaction(SIGTERM, &sa, NULL), sigaction(SIGHUP, &sa, NULL);
-	code = preflight(&o, v, n, dir, need);
+	code = config_step(&o, v, n, dir, false, &rep);   /* a refusal comes before any write */
+	if (code == BEK_DC_EXIT_PENDING)
+		code = 0;
+	if (code == 0)
+		code = preflight(&o, v, n, dir, need);
 	if (code == 0)
 		code = decrypt_all(&o, v, n, dir);
-	if (code == 0 && !o.no_config)
+	if (code == 0) {
 		code = config_step(&o, v, n, dir, true, &rep);
+		if (code == BEK_DC_EXIT_REFUSED)   /* after the volumes were decrypted: not "before any write" */
+			code = BEK_DC_EXIT_ERROR;
+	}
 	rep.state = state_word(code);
 	if (o.json)
-		bek_dc_print_json(stdout, v, n, &rep, NULL);
+		bek_dc_print_json(stdout, v, n, &rep, rep.config);
 out:
+	json_object_put(rep.config);
+	free((char *)rep.config_text);
 	if (lock >= 0)
 		close(lock);
 	free(v);

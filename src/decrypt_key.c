@@ -73,7 +73,7 @@ int bek_dc_key_read(const struct bek_dc_keysrc *src, const struct bek_dc_volume 
 	if (src->key_file)
 		return read_as_is(src->key_file, key);
 	if (src->secret_file)
-		return bek_recover_passphrase(src->secret_file, key);
+		return bek_recover_passphrase(src->secret_file, key, stderr);
 	if (v->key_path[0] && access(v->key_path, R_OK) == 0)
 		return read_as_is(v->key_path, key);
 	return from_bek_disk(v, key);

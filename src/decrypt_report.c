@@ -55,7 +55,7 @@ void bek_dc_print_plan(FILE *f, const struct bek_dc_volume *v, size_t n, const s
 			fprintf(f, "  time:    about %s (%.0f MiB to read and write at the measured %.0f MiB/s)\n",
 				bek_dc_duration((double)left / r->rate, t, sizeof(t)), mib(left), mib((uint64_t)r->rate));
 	}
-	if (r->backup_dir && r->backup_dir[0])
+	if (r->backup_dir && r->backup_dir[0] && r->backup_need > 0)
 		fprintf(f, "header backups: %.0f MiB in %s\n", mib(r->backup_need), r->backup_dir);
 	if (r->config_text)
 		fprintf(f, "%s", r->config_text);

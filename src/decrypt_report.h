@@ -17,6 +17,7 @@ struct bek_dc_report {
 	double rate;                /* measured bytes/s for the estimate, 0 unknown */
 	const struct bek_dc_keysrc *keys;
 	const char *config_text;    /* the boot configuration change, as printed, or NULL */
+	struct json_object *config; /* the same as JSON, or NULL */
 };
 
 void bek_dc_print_plan(FILE *f, const struct bek_dc_volume *v, size_t n, const struct bek_dc_report *r);

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "mapcheck.h"
 
 struct run_ctx {
 	struct bek_dc_volume *v;
@@ -62,15 +63,31 @@ int bek_dc_load(struct crypt_device **cd, const char *header, const char *device
 	return r;
 }
 
-int bek_dc_check_key(const struct bek_dc_volume *v, const struct bek_secret *key)
+int bek_dc_check_key(const struct bek_dc_volume *v, const struct bek_secret *key, char why[BEK_WHY_MAX])
 {
 	struct crypt_device *cd = NULL;
+	char type[BEK_CONTENT_TYPE_MAX];
+	why[0] = '\0';
 	int r = bek_dc_load(&cd, v->header, v->device);
 	if (r < 0)
-		return r;
+		return bek_why(why, "cannot read its LUKS header: %s", strerror(-r)), r;
 	r = crypt_activate_by_passphrase(cd, NULL, CRYPT_ANY_SLOT, key->data, key->size, 0);
+	if (r == -EPERM || r == -ENOENT)
+		r = -EPERM, bek_why(why, "the key is rejected by every keyslot (wrong key, or a header of another volume)");
+	else if (r < 0)
+		bek_why(why, "cannot check the key: %s", strerror(-r));
+	else if (v->facts.state == BEK_DC_ENCRYPTED && access("/dev/mapper/control", F_OK) == 0) {
+		/* A header that the key opens can still be another volume's (ADE reuses keys
+		 * across re-encryptions): what it maps must be this volume's content. */
+		r = bek_mapping_content(cd, -1, key, NULL, type, why);
+		if (r == -ENOTSUP)   /* libcryptsetup's word for "no device-mapper in this kernel" */
+			bek_log(LOG_WARNING, "%s: no device-mapper here: what the header maps was not checked", v->name);
+		if (r >= 0 || r == -ENOTSUP)
+			r = 0;
+	} else if (v->facts.state == BEK_DC_ENCRYPTED)
+		bek_log(LOG_WARNING, "%s: no device-mapper here: what the header maps was not checked", v->name);
 	crypt_free(cd);
-	return r == -EPERM || r == -ENOENT ? -EPERM : r < 0 ? r : 0;
+	return r < 0 ? r : 0;
 }
 
 /* A backup of the header as it is now, unless one of this volume (same UUID) is there. */
@@ -124,8 +141,16 @@ static int resume(struct bek_dc_volume *v, struct crypt_device *cd, const struct
 		if (r < 0)
 			return bek_log_errno(LOG_ERR, r, "%s: failed to recover the interrupted reencryption: %m", v->name);
 		bek_log(LOG_NOTICE, "%s: recovered the chunk a crash interrupted", v->name);
+		return 0;   /* read again, then resumed */
 	}
 	(void)crypt_reencrypt_status(cd, &p);
+	/* p's strings live in the loaded metadata, which the init below reloads. */
+	char resilience[32] = "", hash[32] = "";
+	snprintf(resilience, sizeof(resilience), "%s", p.resilience ? p.resilience : "");
+	snprintf(hash, sizeof(hash), "%s", p.hash ? p.hash : "");
+	p.resilience = resilience[0] ? resilience : NULL;
+	p.hash = hash[0] ? hash : NULL;
+	p.luks2 = NULL;
 	p.flags = CRYPT_REENCRYPT_RESUME_ONLY;
 	int r = crypt_reencrypt_init_by_passphrase(cd, v->active[0] ? v->active : NULL, key->data, key->size,
 						   CRYPT_ANY_SLOT, CRYPT_ANY_SLOT, NULL, NULL, &p);

@@ -209,10 +209,10 @@ int bek_dc_examine(struct bek_dc_volume *v)
 	uint64_t devsize = 0;
 	int r = device_size(v->device, &devsize, &f->read_only);
 	if (r < 0)
-		return bek_why(v->why, "cannot read %s: %s", v->device, strerror(-r)), r;
+		return bek_why(v->why, "cannot read %.200s: %s", v->device, strerror(-r)), r;
 	struct stat st;
 	if (v->header[0] && (stat(v->header, &st) < 0 || !S_ISREG(st.st_mode)))
-		return bek_why(v->why, "no header file %s", v->header), -ENOENT;
+		return bek_why(v->why, "no header file %.200s", v->header), -ENOENT;
 	if (v->header[0] && access(v->header, W_OK) < 0)
 		f->read_only = true;
 
@@ -272,6 +272,11 @@ int bek_dc_examine(struct bek_dc_volume *v)
 	}
 	if (f->state == BEK_DC_DECRYPTED)
 		probe_content(v->device, v->content, v->content_uuid);
+	else if (f->active) {   /* what it will hold once plain: what its mapping shows now */
+		char node[PATH_MAX];
+		snprintf(node, sizeof(node), "/dev/mapper/%s", v->active);
+		probe_content(node, v->content, v->content_uuid);
+	}
 	v->action = bek_dc_decide(f, v->why);
 	return 0;
 }

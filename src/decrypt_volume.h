@@ -39,8 +39,10 @@ void bek_dc_backup_path(const struct bek_dc_volume *v, const char *dir, char *ou
 /* The header a decryption that moves the data works with, under dir. */
 void bek_dc_export_path(const struct bek_dc_volume *v, const char *dir, char *out, size_t size);
 
-/* Checks that key opens v (no write). 0, -EPERM when no keyslot takes it, or -errno. */
-int bek_dc_check_key(const struct bek_dc_volume *v, const struct bek_secret *key);
+/* Checks, without writing, that key opens v and that what it maps is a filesystem, LVM
+ * or a partition table (read-only private mapping; skipped, with a warning, where there
+ * is no device-mapper). 0, or -EPERM / -ENODATA / -errno with why set. */
+int bek_dc_check_key(const struct bek_dc_volume *v, const struct bek_secret *key, char why[BEK_WHY_MAX]);
 
 /* Carries out v->action: backs the header up into dir (kept; never overwritten), then
  * converts/finishes/decrypts as decided. progress() is called as libcryptsetup reports;

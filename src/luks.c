@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include "luks.h"
+#include "plainmap.h"
 
 #include <errno.h>
 #include <libcryptsetup.h>
@@ -195,6 +196,13 @@ int bek_luks_unlock(struct crypt_device *loaded, const char *device, const char 
 	if (r < 0) {
 		snprintf(why, BEK_WHY_MAX, "cannot read the LUKS header: %s", strerror(-r));
 		return r;
+	}
+	uint64_t plain_at = 0;
+	if (bek_header_decrypted(cd, &plain_at)) {
+		r = bek_map_plain(device, crypt_get_uuid(cd), name, plain_at, flags, why);
+		if (!loaded)
+			crypt_free(cd);
+		return r < 0 ? r : BEK_LUKS_PLAIN;
 	}
 	uint64_t cpu = bek_cpu_us();
 	t = bek_clock_us();

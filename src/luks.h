@@ -37,6 +37,10 @@ int bek_luks_read(const char *header, struct bek_luks_info *info, struct crypt_d
  * CPU options) its crypttab entry asks for. loaded: that header as kept by bek_luks_read,
  * or NULL to read it here. act: the deadline's record, told of each key derivation (NULL:
  * none). Returns the keyslot used, or a negative errno with why set. */
+/* What bek_luks_unlock returns for a volume whose decryption has finished (plainmap.h):
+ * mapped plain, no key used. */
+#define BEK_LUKS_PLAIN 1000
+
 int bek_luks_unlock(struct crypt_device *loaded, const char *device, const char *header, const char *name,
 		    int keyslot, uint32_t flags, const struct bek_secret *key, struct bek_activity *act,
 		    char why[BEK_WHY_MAX]);

@@ -49,7 +49,8 @@ static const char usage[] =
 	"rd.luks.uuid=UUID, rd.luks.name=UUID=NAME, rd.luks.crypttab=0, rd.luks=0.\n"
 	"Exit codes: 0 done, 1 error, 2 no BEK disk appeared in time, 3 a volume was not\n"
 	"unlocked, 4 stopped at the deadline (rd.bek.timeout + 5 s); recover: 0 done,\n"
-	"1 error, 3 the passphrase is rejected by every keyslot.\n";
+	"1 error, 3 the passphrase is rejected by every keyslot; decrypt: 0 done, 1 error,\n"
+	"5 refused before any write, 6 planned (not started), 7 started and unfinished.\n";
 
 static int inspect(int argc, char **argv)
 {

@@ -56,7 +56,8 @@ int bek_mapping_content(struct crypt_device *cd, int keyslot, const struct bek_s
 	/* Not "activating": the record's name is the volume's, which this does not make. */
 	bek_activity(act, false, "deriving the key to check what a LUKS header maps");
 	int slot = crypt_activate_by_passphrase(cd, name, keyslot < 0 ? CRYPT_ANY_SLOT : keyslot, key->data,
-						key->size, CRYPT_ACTIVATE_READONLY | CRYPT_ACTIVATE_PRIVATE);
+						key->size, CRYPT_ACTIVATE_READONLY | CRYPT_ACTIVATE_PRIVATE |
+						CRYPT_ACTIVATE_SHARED);   /* beside the volume's own mapping */
 	bek_activity_idle(act);
 	if (slot < 0)
 		return bek_why(why, slot == -EPERM ? "the key opens no keyslot of it" : "cannot open it read-only: %s",

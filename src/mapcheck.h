@@ -4,7 +4,8 @@
  * link, no mount and no unit ever sees it), its first blocks are probed with libblkid for
  * a filesystem, LVM, swap or partition-table signature, and the mapping is removed.
  * Used where two detached headers disagree (header.h): the one that opens the volume
- * with the key AND maps its content is the volume's. */
+ * with the key AND maps its content is the volume's. Also used by "bek-unlock decrypt"
+ * before its first write, beside the volume's own mapping when it is open (shared). */
 #ifndef BEK_MAPCHECK_H
 #define BEK_MAPCHECK_H
 

@@ -60,7 +60,7 @@ int bek_recover(int argc, char **argv)
 	/* The passphrase, then the volume checked or opened, then the key file: each
 	 * step only when the one before succeeded. */
 	struct bek_secret key = { 0 };
-	if (bek_recover_passphrase(o.secret_file, &key) < 0)
+	if (bek_recover_passphrase(o.secret_file, &key, stdout) < 0)
 		return BEK_EXIT_ERROR;
 	int r = BEK_EXIT_OK;
 	if (o.check || o.open)

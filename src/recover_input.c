@@ -93,7 +93,7 @@ int bek_recover_read(const char *path, const char *what, const char *prompt, str
 	return 0;
 }
 
-int bek_recover_passphrase(const char *path, struct bek_secret *key)
+int bek_recover_passphrase(const char *path, struct bek_secret *key, FILE *say)
 {
 	struct bek_secret in = { 0 };
 	enum bek_kv_source source;
@@ -114,8 +114,8 @@ int bek_recover_passphrase(const char *path, struct bek_secret *key)
 		goto out;
 	}
 	key->size = n;
-	printf("passphrase: %zu bytes, from the %s on %s\n", n, bek_kv_source_name(source), from);
-	fflush(stdout);   /* before any error about it */
+	fprintf(say, "passphrase: %zu bytes, from the %s on %s\n", n, bek_kv_source_name(source), from);
+	fflush(say);   /* before any error about it */
 out:
 	bek_secret_free(&in);
 	if (r < 0)

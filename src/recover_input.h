@@ -6,6 +6,7 @@
 #define BEK_RECOVER_INPUT_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 #include "secret.h"
 
@@ -14,8 +15,9 @@
  * it without echo. Logs and returns a negative errno. */
 int bek_recover_read(const char *path, const char *what, const char *prompt, struct bek_secret *buf, size_t *len);
 
-/* Reads and decodes the passphrase from path into key, and says on standard output
+/* Reads and decodes the passphrase from path into key, and says on say (recover:
+ * standard output; decrypt: standard error, its standard output being its plan or JSON)
  * how long it is and what it came from. Logs and returns a negative errno (key freed). */
-int bek_recover_passphrase(const char *path, struct bek_secret *key);
+int bek_recover_passphrase(const char *path, struct bek_secret *key, FILE *say);
 
 #endif

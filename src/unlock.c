@@ -123,6 +123,11 @@ static void try_disk(const struct boot *b, struct volume *v, struct bek_fs *d, u
 		return;
 	}
 	v->state = VOL_OPEN;
+	if (r == BEK_LUKS_PLAIN) {
+		bek_log(LOG_NOTICE, "%s: decrypted by \"bek-unlock decrypt\", whose boot configuration change is "
+			"unfinished: mapped plain as %s (run \"bek-unlock decrypt --yes\" to finish)", v->node, v->plan.name);
+		return;
+	}
 	char opts[128];
 	bek_crypttab_flags_str(v->plan.flags & ~CRYPT_ACTIVATE_ALLOW_DISCARDS, opts, sizeof(opts));
 	bek_log(LOG_NOTICE, "unlocked %s as %s in %ld ms (keyslot %d, key file \"%s\" on %s%s%s%s)",

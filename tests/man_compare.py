@@ -54,9 +54,11 @@ h_opts = set(OPT.findall(help_text))
 h_params = set(PARAM.findall(help_text))
 exits = " ".join(help_text.split("Exit codes:", 1)[1].split()) if "Exit codes:" in help_text else ""
 boot_part, _, rec_part = exits.partition("recover:")
+rec_part, _, dec_part = rec_part.partition("decrypt:")
 CODE = re.compile(r"(?:^|[,:;]\s*)(\d+) [a-z]")
 h_exit = set(CODE.findall(boot_part.strip()))
 h_exit_rec = set(CODE.findall(rec_part.strip()))
+h_exit_dec = set(CODE.findall(dec_part.strip()))
 h_defaults = dict(re.findall(r"(rd\.bek\.[a-z]+)=[A-Z]+ \(([^)]*)\)", " ".join(help_text.split())))
 
 # --- the page
@@ -67,6 +69,7 @@ p_syn_opts = set(OPT.findall("\n".join(S.get("SYNOPSIS", []))))
 p_params = {PARAM.match(t).group(1) for t in terms(S.get("KERNEL COMMAND LINE")) if PARAM.match(t)}
 p_exit = {t for t in terms(S.get(("EXIT STATUS", "boot, inspect, enroll"))) if t.isdigit()}
 p_exit_rec = {t for t in terms(S.get(("EXIT STATUS", "recover"))) if t.isdigit()}
+p_exit_dec = {t for t in terms(S.get(("EXIT STATUS", "decrypt"))) if t.isdigit()}
 
 
 def para_of(term_prefix, lines):
@@ -100,6 +103,7 @@ same("options (help, page's SYNOPSIS)", h_opts, p_syn_opts)
 same("kernel parameters (help, page's KERNEL COMMAND LINE terms)", h_params, p_params)
 same("exit codes of boot (help, page's EXIT STATUS)", h_exit, p_exit)
 same("exit codes of recover (help, page's EXIT STATUS)", h_exit_rec, p_exit_rec)
+same("exit codes of decrypt (help, page's EXIT STATUS)", h_exit_dec, p_exit_dec)
 for param, default in sorted(h_defaults.items()):
     text = para_of(param + "=", S.get("KERNEL COMMAND LINE", []))
     want = default.strip('"')

@@ -99,9 +99,13 @@ else
 	suite "recover" tests/recover.sh "$BUILD/bek-unlock"
 	suite "recover (valgrind)" tests/recover.sh "$BUILD/shared/bek-unlock" \
 		valgrind -q --leak-check=full --errors-for-leak-kinds=definite --error-exitcode=99
+	suite "decrypt (image files, offline)" tests/decrypt.sh "$BUILD/bek-unlock"
+	suite "decrypt (valgrind)" env DECRYPT_BIG_MB=64 DECRYPT_INT_AFTER=8 DECRYPT_SUBSET=1 tests/decrypt.sh "$BUILD/shared/bek-unlock" \
+		valgrind -q --leak-check=full --errors-for-leak-kinds=definite --error-exitcode=99
 	suite "glue library (shellcheck; unit tests under dash, busybox sh)" tests/glue.sh
 	suite "man page: lint, --help against bek-unlock(8)" tests/man.sh "$BUILD/bek-unlock" "$BUILD/man/bek-unlock.8" doc/bek-unlock.8.scd
 	suite "rpm package (inspected, not installed)" tests/rpm.sh
+	suite "boot configuration after decryption (Debian roots: initramfs-tools, dracut)" tests/adeconfig.sh
 	suite "fuzz smoke (${FUZZ_SMOKE_SECONDS:-10} s per target)" tests/fuzz/run.sh "${FUZZ_SMOKE_SECONDS:-10}" $(make -s --no-print-directory print-fuzz-targets)
 fi
 if [ "${SKIP_QEMU:-0}" = 1 ]; then

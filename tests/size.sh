@@ -1,11 +1,12 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0-or-later
 # tests/size.sh BINARY [MAX_BYTES]: the static binary, stripped (as `make install` and the
-# packages install it), must be at most MAX_BYTES (default 2,097,152: 2 MiB, issue 14).
+# packages install it), must be at most MAX_BYTES (default 2,359,296: 2.25 MiB; 2 MiB until decrypt came, see
+# doc/binary-size.md).
 # Ends with "N passed, N failed".
 set -u
 bin=${1:?usage: tests/size.sh BINARY [MAX_BYTES]}
-max=${2:-2097152}
+max=${2:-2359296}
 tmp=$(mktemp) || exit 1
 trap 'rm -f "$tmp"' EXIT
 if ! strip -o "$tmp" "$bin"; then
