@@ -330,7 +330,12 @@ def crash(layout, point):
         status = [] if TOOL == "cryptsetup" else ["bek.test.run=%s,decrypt,status,--no-config" % BEK]
         r = online(st, layout, "resume", first=status)
         if status:
-            expect(st, "decrypt status: exit 7 (in progress)", r["runs"][:1] and r["runs"][0][1] == 7)
+            # 7: the decryption started and is unfinished. 6 (not started) is true too when the
+            # cut came before libcryptsetup's first write of it: right after the backup, or in
+            # layout m while ADE's encryption was being finished first.
+            want = (6, 7) if point == "early" or layout == "m" else (7,)
+            expect(st, "decrypt status: exit %s" % " or ".join(map(str, want)),
+                   bool(r["runs"]) and r["runs"][0][1] in want)
         decrypted_ok(st, r, "after the cut", from_start=False)
         expect(st, "plain sha256 = build's", plain_equal(st["work"], layout))
         stock(st, layout)
