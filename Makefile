@@ -134,6 +134,7 @@ include tests/tests.mk
 include tests/fuzz.mk
 -include qemu/qemu.mk
 -include qemu/ade.mk
+-include qemu/decrypt.mk
 -include qemu/nosd.mk
 -include qemu/itools.mk
 -include qemu/pkgtest.mk

@@ -166,6 +166,9 @@ printf 'WARNING: do not delete or modify this volume: it holds the keys of the e
     > "$tmp/README"
 bek_disk "$out/bek-ade.img" "$out/ade.key"
 bek_disk "$out/bek-new.img" "$out/new.key"
+# Sourced with ADE_IMAGES_LIB=1 (qemu/decrypt-images.sh): the functions, keys and BEK disks
+# above, none of the layouts below.
+if [ -n "${ADE_IMAGES_LIB:-}" ]; then return 0; fi
 
 boot_uuid=$(new_uuid)
 part1=$(new_uuid)

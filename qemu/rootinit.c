@@ -22,6 +22,15 @@
  * initramfs left there is still visible.  Key material is a regular file below /run or /tmp
  * whose first SCAN_MAX bytes contain one of the keys listed, one a line, in NEEDLE_FILE
  * (written by images.sh).  Not PID 1 (a test on the host): prints, does not power off.
+ * After the checks, as PID 1 (qemu/decrypt_scenarios.py: decrypt in the guest), in the
+ * order of the kernel command line:
+ *   bek.test.mount=DEV:DIR[:ro]  mount DEV (ext4, read-write unless :ro) on DIR, as a VM's
+ *                                fstab mounts /boot; unmounted again before the power-off
+ *   bek.test.run=PROG,ARG,...    run PROG with ARGs (commas split, no quoting), stdin
+ *                                /dev/null, stdout and stderr through a pipe to the console
+ *                                (not a terminal), then print
+ *   BEK-TEST: run PROG exit=N in MS ms    (or signal=N), MS on the guest's monotonic clock
+ * /run gets a tmpfs when it is not a mount point already.
  */
 #define _GNU_SOURCE     /* memmem */
 #include <dirent.h>
@@ -35,6 +44,8 @@
 #include <sys/mount.h>
 #include <sys/reboot.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #define NEEDLE_FILE "/etc/bek-test-needle"
@@ -279,6 +290,92 @@ static void kmsg_started(void)
 	}
 }
 
+static int mounted_n;
+static char mounted[8][256];
+
+static void test_mount(char *arg)
+{
+	char *dir = strchr(arg, ':'), *ro;
+
+	if (!dir)
+		return;
+	*dir++ = '\0';
+	if ((ro = strchr(dir, ':')))
+		*ro++ = '\0';
+	mkdir(dir, 0755);
+	if (mount(arg, dir, "ext4", ro && !strcmp(ro, "ro") ? MS_RDONLY : 0, NULL) < 0)
+		fprintf(con, "BEK-TEST: mount %s on %s failed: %m\n", arg, dir);
+	else if (mounted_n < 8)
+		snprintf(mounted[mounted_n++], sizeof mounted[0], "%s", dir);
+}
+
+static void test_run(char *arg)
+{
+	char *argv[64], buf[4096];
+	struct timespec t0, t1;
+	int n = 0, fds[2], status;
+	ssize_t len;
+	pid_t pid;
+
+	for (char *s = strtok(arg, ","); s && n < 63; s = strtok(NULL, ","))
+		argv[n++] = s;
+	argv[n] = NULL;
+	if (!n || pipe(fds) < 0)
+		return;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	pid = fork();
+	if (pid == 0) {
+		int null = open("/dev/null", O_RDWR);
+
+		dup2(null, 0);
+		dup2(fds[1], 1);
+		dup2(fds[1], 2);
+		close(fds[0]);
+		execv(argv[0], argv);
+		fprintf(stderr, "BEK-TEST: cannot run %s: %m\n", argv[0]);
+		_exit(127);
+	}
+	close(fds[1]);
+	while ((len = read(fds[0], buf, sizeof buf)) > 0)
+		fwrite(buf, 1, (size_t)len, con);
+	close(fds[0]);
+	if (pid < 0 || waitpid(pid, &status, 0) < 0)
+		return;
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	fprintf(con, "BEK-TEST: run %s %s=%d in %ld ms\n", argv[0],
+		WIFEXITED(status) ? "exit" : "signal", WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status),
+		(t1.tv_sec - t0.tv_sec) * 1000L + (t1.tv_nsec - t0.tv_nsec) / 1000000L);
+}
+
+/* bek.test.mount= and bek.test.run= in command-line order (see the top of the file). */
+static void test_actions(void)
+{
+	static char cmdline[4096];
+	struct stat root, run;
+	int fd = open("/proc/cmdline", O_RDONLY);
+	ssize_t len = fd < 0 ? -1 : read(fd, cmdline, sizeof cmdline - 1);
+
+	if (fd >= 0)
+		close(fd);
+	if (len <= 0)
+		return;
+	cmdline[len] = '\0';
+	if (!strstr(cmdline, "bek.test."))
+		return;
+	if (stat("/", &root) == 0 && stat("/run", &run) == 0 && root.st_dev == run.st_dev)
+		mount("tmpfs", "/run", "tmpfs", 0, "mode=0755");
+	for (char *save = NULL, *w = strtok_r(cmdline, " \n", &save); w; w = strtok_r(NULL, " \n", &save)) {
+		if (!strncmp(w, "bek.test.mount=", 15))
+			test_mount(w + 15);
+		else if (!strncmp(w, "bek.test.run=", 13))
+			test_run(w + 13);
+	}
+	sync();
+	while (mounted_n > 0)
+		if (umount(mounted[--mounted_n]) < 0)
+			fprintf(con, "BEK-TEST: umount %s failed: %m\n", mounted[mounted_n]);
+}
+
 int main(void)
 {
 	const char *unchecked;
@@ -306,6 +403,7 @@ int main(void)
 
 	if (getpid() != 1)
 		return 0;
+	test_actions();
 	sync();
 	reboot(RB_POWER_OFF);
 	return 0;

@@ -118,6 +118,7 @@ else
 	qemu_stage "QEMU scenarios: initramfs-tools (Debian, Ubuntu)" itools-test
 	qemu_stage "QEMU: the Debian package end to end (dpkg, triggers)" package-test
 	qemu_stage "QEMU: generations Debian 11, 13 (their kernel, systemd, dracut, initramfs-tools), core rows" gen-test
+	qemu_stage "QEMU: bek-unlock decrypt (ADE layouts decrypted in the guest, booted stock)" decrypt-test
 fi
 echo "$passed passed, $failed failed"
 [ "$failed" = 0 ]
