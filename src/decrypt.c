@@ -31,7 +31,7 @@
 #define BACKUP_DIR_BOOT "/boot/bek-unlock"
 
 struct opts {
-	bool yes, json, no_config, status;
+	bool yes, json, no_config, status, no_header_check;
 	const char *root, *backup_dir, *header;
 	struct bek_dc_keysrc keys;
 	const char *devices[MAX_VOLUMES];
@@ -53,6 +53,7 @@ static int parse(int argc, char **argv, struct opts *o)
 		{ "key-file", required_argument, NULL, 'k' }, { "secret-file", required_argument, NULL, 's' },
 		{ "root", required_argument, NULL, 'r' }, { "backup-dir", required_argument, NULL, 'b' },
 		{ "header", required_argument, NULL, 'H' }, { "no-config", no_argument, NULL, 'n' },
+		{ "no-header-check", no_argument, NULL, 'C' },
 		{ 0 }
 	};
 	memset(o, 0, sizeof(*o));
@@ -69,6 +70,7 @@ static int parse(int argc, char **argv, struct opts *o)
 		case 'b': o->backup_dir = optarg; break;
 		case 'H': o->header = optarg; break;
 		case 'n': o->no_config = true; break;
+		case 'C': o->no_header_check = true; break;
 		default: return -EINVAL;
 		}
 	}
@@ -328,7 +330,7 @@ static int preflight(const struct opts *o, struct bek_dc_volume *v, size_t n, co
 		if (bek_dc_key_read(&o->keys, &v[i], &key) < 0)
 			return BEK_DC_EXIT_REFUSED;
 		char kwhy[BEK_WHY_MAX];
-		r = bek_dc_check_key(&v[i], &key, kwhy);
+		r = bek_dc_check_key(&v[i], &key, o->no_header_check, kwhy);
 		bek_secret_free(&key);
 		if (r < 0)
 			return bek_log(LOG_ERR, "%s: refused: %s", v[i].name, kwhy), BEK_DC_EXIT_REFUSED;

@@ -7,7 +7,8 @@
 
 #define BEK_DECRYPT_SYNOPSIS \
 	"       bek-unlock decrypt [--yes] [--json] [--key-file FILE|--secret-file FILE] [--root DIR]\n" \
-	"                          [--backup-dir DIR] [--no-config] [DEVICE [--header HDR]]\n" \
+	"                          [--backup-dir DIR] [--no-config] [--no-header-check]\n" \
+	"                          [DEVICE [--header HDR]]\n" \
 	"       bek-unlock decrypt status [--json] [--root DIR] [--backup-dir DIR] [DEVICE [--header HDR]]\n"
 
 #define BEK_DECRYPT_HELP \

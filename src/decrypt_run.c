@@ -63,7 +63,8 @@ int bek_dc_load(struct crypt_device **cd, const char *header, const char *device
 	return r;
 }
 
-int bek_dc_check_key(const struct bek_dc_volume *v, const struct bek_secret *key, char why[BEK_WHY_MAX])
+int bek_dc_check_key(const struct bek_dc_volume *v, const struct bek_secret *key, bool unchecked_ok,
+		     char why[BEK_WHY_MAX])
 {
 	struct crypt_device *cd = NULL;
 	char type[BEK_CONTENT_TYPE_MAX];
@@ -76,16 +77,20 @@ int bek_dc_check_key(const struct bek_dc_volume *v, const struct bek_secret *key
 		r = -EPERM, bek_why(why, "the key is rejected by every keyslot (wrong key, or a header of another volume)");
 	else if (r < 0)
 		bek_why(why, "cannot check the key: %s", strerror(-r));
-	else if (v->facts.state == BEK_DC_ENCRYPTED && access("/dev/mapper/control", F_OK) == 0) {
+	else if (v->facts.state == BEK_DC_ENCRYPTED) {
 		/* A header that the key opens can still be another volume's (ADE reuses keys
 		 * across re-encryptions): what it maps must be this volume's content. */
-		r = bek_mapping_content(cd, -1, key, NULL, type, why);
-		if (r == -ENOTSUP)   /* libcryptsetup's word for "no device-mapper in this kernel" */
-			bek_log(LOG_WARNING, "%s: no device-mapper here: what the header maps was not checked", v->name);
-		if (r >= 0 || r == -ENOTSUP)
+		r = access("/dev/mapper/control", F_OK) == 0 ? bek_mapping_content(cd, -1, key, NULL, type, why) : -ENOTSUP;
+		if (r == -ENOTSUP && unchecked_ok) {   /* libcryptsetup's word for "no device-mapper" */
+			bek_log(LOG_WARNING, "%s: no device-mapper here: what the header maps was not checked "
+				"(--no-header-check)", v->name);
 			r = 0;
-	} else if (v->facts.state == BEK_DC_ENCRYPTED)
-		bek_log(LOG_WARNING, "%s: no device-mapper here: what the header maps was not checked", v->name);
+		} else if (r == -ENOTSUP)
+			bek_why(why, "no device-mapper here (modprobe dm_crypt), so what the header maps cannot be checked "
+				"(a header of another volume that the key opens would turn the data into noise)");
+		if (r >= 0)
+			r = 0;
+	}
 	crypt_free(cd);
 	return r < 0 ? r : 0;
 }
@@ -113,6 +118,16 @@ static int backup(struct bek_dc_volume *v, struct crypt_device *cd, const char *
 	}
 	bek_log(LOG_NOTICE, "%s: header backed up to %s", v->name, path);
 	return 0;
+}
+
+/* At most a twentieth of the volume per hotzone (sectors), so that progress comes at
+ * least every 10 % (libcryptsetup reports once per hotzone, and its own limit, from the
+ * checksum area, can be the whole of a small volume). In whole MiB: libcryptsetup
+ * refuses a size that is not a multiple of its zone alignment. It may lower it. */
+static uint64_t hotzone_limit(const struct bek_dc_volume *v)
+{
+	uint64_t s = v->size / 512 / 20 / 2048 * 2048;   /* whole MiB: a multiple of any zone alignment */
+	return s < 2048 ? 2048 : s;
 }
 
 /* libcryptsetup's per-device reencryption lock is held: another process (cryptsetup
@@ -163,6 +178,8 @@ static int resume(struct bek_dc_volume *v, struct crypt_device *cd, const struct
 	p.hash = hash[0] ? hash : NULL;
 	p.luks2 = NULL;
 	p.flags = CRYPT_REENCRYPT_RESUME_ONLY;
+	if (!p.resilience || strncmp(p.resilience, "datashift", 9) != 0)
+		p.max_hotzone_size = hotzone_limit(v);   /* datashift: the moved segment's size instead */
 	int r = crypt_reencrypt_init_by_passphrase(cd, v->active[0] ? v->active : NULL, key->data, key->size,
 						   CRYPT_ANY_SLOT, CRYPT_ANY_SLOT, NULL, NULL, &p);
 	if (r == -EBUSY)
@@ -182,6 +199,7 @@ static int decrypt_detached(struct bek_dc_volume *v, struct crypt_device *cd, co
 		.direction = CRYPT_REENCRYPT_BACKWARD,
 		.resilience = "checksum",
 		.hash = "sha256",
+		.max_hotzone_size = hotzone_limit(v),
 	};
 	int r = crypt_reencrypt_init_by_passphrase(cd, v->active[0] ? v->active : NULL, key->data, key->size,
 						   CRYPT_ANY_SLOT, CRYPT_ANY_SLOT, NULL, NULL, &p);

@@ -18,6 +18,7 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
+#include "plainmap.h"
 #include "plan.h"
 
 static int read_line(const char *path, char *buf, size_t size)
@@ -123,7 +124,7 @@ static void read_segments(struct crypt_device *cd, struct bek_dc_volume *v, bool
 	json_object_object_foreach(segs, key, seg) {
 		(void)key;
 		json_object *j;
-		if (json_object_object_get_ex(seg, "flags", &j) && json_object_array_length(j) > 0)
+		if (bek_segment_is_backup(seg))
 			continue;   /* backup segments describe the past, not the data */
 		if (!json_object_object_get_ex(seg, "type", &j))
 			continue;
@@ -258,8 +259,12 @@ int bek_dc_examine(struct bek_dc_volume *v)
 		}
 		bool all_plain;
 		read_segments(cd, v, &all_plain);
-		if (all_plain && ri == CRYPT_REENCRYPT_NONE) {
+		/* All plain: done; also when a decryption's last metadata write was cut after its
+		 * keyslots were destroyed (bek_header_decrypted() says when that is safe). */
+		uint64_t at;
+		if ((all_plain && ri == CRYPT_REENCRYPT_NONE) || bek_header_decrypted(cd, &at)) {
 			f->state = BEK_DC_DECRYPTED;
+			f->crashed = false;
 			v->done = 1;
 		}
 	}

@@ -40,9 +40,11 @@ void bek_dc_backup_path(const struct bek_dc_volume *v, const char *dir, char *ou
 void bek_dc_export_path(const struct bek_dc_volume *v, const char *dir, char *out, size_t size);
 
 /* Checks, without writing, that key opens v and that what it maps is a filesystem, LVM
- * or a partition table (read-only private mapping; skipped, with a warning, where there
- * is no device-mapper). 0, or -EPERM / -ENODATA / -errno with why set. */
-int bek_dc_check_key(const struct bek_dc_volume *v, const struct bek_secret *key, char why[BEK_WHY_MAX]);
+ * or a partition table (read-only private mapping). Where there is no device-mapper
+ * that check cannot be made: refused (-ENOTSUP) unless unchecked_ok (then a warning).
+ * 0, or -EPERM / -ENODATA / -ENOTSUP / -errno with why set. */
+int bek_dc_check_key(const struct bek_dc_volume *v, const struct bek_secret *key, bool unchecked_ok,
+		     char why[BEK_WHY_MAX]);
 
 /* Carries out v->action: backs the header up into dir (kept; never overwritten), then
  * converts/finishes/decrypts as decided. progress() is called as libcryptsetup reports;

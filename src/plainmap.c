@@ -15,28 +15,82 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
+bool bek_segment_is_backup(struct json_object *seg)
+{
+	json_object *flags;
+	if (!json_object_object_get_ex(seg, "flags", &flags) || !json_object_is_type(flags, json_type_array))
+		return false;
+	for (size_t i = 0; i < json_object_array_length(flags); i++) {
+		const char *f = json_object_get_string(json_object_array_get_idx(flags, i));
+		if (f && strncmp(f, "backup-", 7) == 0)
+			return true;
+	}
+	return false;
+}
+
+/* Keyslots that can open the volume (type luks2); the reencryption keyslot is not one. */
+static int luks2_keyslots(json_object *root)
+{
+	json_object *slots, *j;
+	int n = 0;
+	if (!json_object_object_get_ex(root, "keyslots", &slots) || !json_object_is_type(slots, json_type_object))
+		return -1;
+	json_object_object_foreach(slots, key, slot) {
+		(void)key;
+		if (json_object_object_get_ex(slot, "type", &j) && strcmp(json_object_get_string(j), "luks2") == 0)
+			n++;
+	}
+	return n;
+}
+
 bool bek_header_decrypted(struct crypt_device *cd, uint64_t *offset)
 {
 	const char *text = NULL;
-	if (!cd || !crypt_get_type(cd) || strcmp(crypt_get_type(cd), CRYPT_LUKS2) != 0 ||
-	    crypt_reencrypt_status(cd, NULL) != CRYPT_REENCRYPT_NONE || crypt_dump_json(cd, &text, 0) < 0 || !text)
+	struct crypt_params_reencrypt p = { 0 };
+	if (!cd || !crypt_get_type(cd) || strcmp(crypt_get_type(cd), CRYPT_LUKS2) != 0)
+		return false;
+	crypt_reencrypt_info ri = crypt_reencrypt_status(cd, &p);
+	if ((ri != CRYPT_REENCRYPT_NONE && p.mode != CRYPT_REENCRYPT_DECRYPT) || crypt_dump_json(cd, &text, 0) < 0 || !text)
 		return false;
 	json_object *root = json_tokener_parse(text), *segs, *j;
 	bool plain = false;
+	/* A decryption cut during its last metadata writes (libcryptsetup destroys the old
+	 * keyslots before it clears the reencryption state) is plain data that no key opens
+	 * any more. While any keyslot is left, a cut hotzone may be half written: that is
+	 * libcryptsetup's recovery's business, never a plain mapping. */
+	if (root && ri != CRYPT_REENCRYPT_NONE && luks2_keyslots(root) != 0) {
+		json_object_put(root);
+		return false;
+	}
 	if (root && json_object_object_get_ex(root, "segments", &segs) && json_object_is_type(segs, json_type_object)) {
-		int live = 0, linear = 0;
+		/* Every live segment linear, one after another on the device as in the volume
+		 * (what a finished decryption leaves: one segment, or the last hotzone's and the
+		 * rest), so that one linear mapping from the first offset is the data. */
+		int live = 0;
+		bool ok = true, open_end = false;
+		uint64_t expect = 0;
 		json_object_object_foreach(segs, key, seg) {
 			(void)key;
-			if (json_object_object_get_ex(seg, "flags", &j) && json_object_array_length(j) > 0)
+			if (bek_segment_is_backup(seg))
 				continue;
-			live++;
-			if (json_object_object_get_ex(seg, "type", &j) && strcmp(json_object_get_string(j), "linear") == 0 &&
-			    json_object_object_get_ex(seg, "offset", &j)) {
-				linear++;
-				*offset = strtoull(json_object_get_string(j), NULL, 10);
+			if (open_end || !json_object_object_get_ex(seg, "type", &j) ||
+			    strcmp(json_object_get_string(j), "linear") != 0 || !json_object_object_get_ex(seg, "offset", &j)) {
+				ok = false;
+				break;
 			}
+			uint64_t off = strtoull(json_object_get_string(j), NULL, 10);
+			if (live++ == 0)
+				*offset = expect = off;
+			if (off != expect) {
+				ok = false;
+				break;
+			}
+			if (!json_object_object_get_ex(seg, "size", &j) || strcmp(json_object_get_string(j), "dynamic") == 0)
+				open_end = true;
+			else
+				expect += strtoull(json_object_get_string(j), NULL, 10);
 		}
-		plain = live == 1 && linear == 1;
+		plain = ok && live >= 1;
 	}
 	json_object_put(root);
 	return plain;

@@ -13,8 +13,14 @@
 
 struct crypt_device;
 
-/* Whether cd's header says its data is all plain: no reencryption in progress and every
- * live segment linear; *offset is where the data starts (bytes). */
+/* Whether a LUKS2 segment (JSON) is a backup one (flags "backup-*"): it describes the
+ * past, not the data. */
+struct json_object;
+bool bek_segment_is_backup(struct json_object *seg);
+
+/* Whether cd's header says its data is all plain: every live segment linear, and either no
+ * reencryption in progress or a decryption whose keyslots are all gone (cut after its last
+ * hotzone, during its final metadata writes); *offset is where the data starts (bytes). */
 bool bek_header_decrypted(struct crypt_device *cd, uint64_t *offset);
 
 /* Maps device (the data device) from offset linearly as /dev/mapper/name, with the
