@@ -239,6 +239,7 @@ static double measure_rate(const char *device, uint64_t size)
 }
 
 struct progress {
+	enum bek_dc_action action;   /* the step reported: finishing ADE's encryption, or decrypting */
 	double t0;
 	uint64_t off0;
 	int last_tenth;
@@ -250,18 +251,22 @@ static int on_progress(const struct bek_dc_volume *v, uint64_t size, uint64_t of
 {
 	struct progress *p = usr;
 	double t = now();
+	const char *what = v->action == BEK_DC_FINISH_ENCRYPTION ? "of ADE's encryption finished" : "decrypted";
+	if (v->action != p->action)   /* a new step: its own count from its own start */
+		*p = (struct progress){ .action = v->action, .tty = p->tty };
 	if (p->t0 == 0)
 		p->t0 = t, p->off0 = offset, p->last_tenth = size ? (int)(offset * 10 / size) : 0;
 	int tenth = size ? (int)(offset * 10 / size) : 10;
 	double rate = t > p->t0 ? (double)(offset - p->off0) / (t - p->t0) : 0;
 	if (p->tty && (t - p->last_print >= 0.5 || offset == size)) {
 		char eta[32];
-		fprintf(stderr, "\r%s: %5.1f %% decrypted, %.1f MiB/s, %s left   ", v->name,
-			size ? 100.0 * (double)offset / (double)size : 100.0, rate / 1048576.0,
+		fprintf(stderr, "\r%s: %5.1f %% %s, %.1f MiB/s, %s left   ", v->name,
+			size ? 100.0 * (double)offset / (double)size : 100.0, what, rate / 1048576.0,
 			bek_dc_duration(rate > 0 ? (double)(size - offset) / rate : -1, eta, sizeof(eta)));
 		p->last_print = t;
-	} else if (!p->tty && tenth > p->last_tenth && tenth < 10)
-		bek_log(LOG_NOTICE, "%s: %d%% decrypted", v->name, tenth * 10);
+	} else if (!p->tty)   /* every tenth passed gets its line, also when a hotzone spans several */
+		for (int k = p->last_tenth + 1; k <= tenth && k < 10; k++)
+			bek_log(LOG_NOTICE, "%s: %d%% %s", v->name, k * 10, what);
 	if (tenth > p->last_tenth)
 		p->last_tenth = tenth;
 	return stop_requested ? 1 : 0;
