@@ -64,7 +64,9 @@ enum bek_dc_action bek_dc_decide(const struct bek_dc_facts *f, char why[BEK_WHY_
 	if (f->used_otherwise)
 		return refuse(why, "it is in use other than through its own mapping (mounted or held directly)");
 	if (f->crashed && f->active)
-		return refuse(why, "its reencryption crashed while the volume stays open: reboot (the boot recovers it), then run this again");
+		return refuse(why, "its reencryption was cut mid-chunk and its header still records that chunk, which "
+			      "cannot be brought level while the volume is open: finish it offline, from a rescue VM "
+			      "(bek-unlock decrypt --header HDR --key-file KEY DEVICE)");
 	if (f->state == BEK_DC_DECRYPTING)
 		return BEK_DC_RESUME;
 	if (f->state == BEK_DC_ENCRYPTING) {

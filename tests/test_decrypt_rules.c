@@ -81,7 +81,7 @@ static void refusals(void **state)
 	assert_int_equal(decide(f, why), BEK_DC_REFUSE);
 	f = RHEL, f.state = BEK_DC_DECRYPTING, f.crashed = true, f.active = true;
 	assert_int_equal(decide(f, why), BEK_DC_REFUSE);
-	assert_non_null(strstr(why, "reboot"));
+	assert_non_null(strstr(why, "offline"));
 	f = RHEL, f.state = BEK_DC_ENCRYPTING, f.detached = false;
 	assert_int_equal(decide(f, why), BEK_DC_REFUSE);
 	f = RHEL, f.luks_version = 3;
