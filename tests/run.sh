@@ -74,8 +74,8 @@ selftest() {
 		false|1|0 passed, [1-9][0-9]* failed
 		true|1|0 passed, [1-9][0-9]* failed
 		ls /nonexistent-bek-test-dir|1|0 passed, [1-9][0-9]* failed
-		echo 3 passed, 1 failed|1|18 passed, 6 failed
-		echo 3 passed, 0 failed|0|18 passed, 0 failed
+		echo 3 passed, 1 failed|1|21 passed, 7 failed
+		echo 3 passed, 0 failed|0|21 passed, 0 failed
 	EOF
 	echo "5 passed, 0 failed"
 }
