@@ -30,7 +30,7 @@ IO_SRC   := src/log.c src/config.c src/deadline.c src/wait.c src/probe.c src/dis
             src/recover.c src/main.c
 # bek-unlock decrypt: volumes found -> examined (rules) -> key -> backup, reencrypt -> report.
 DECRYPT_SRC := src/decrypt_rules.c src/decrypt_volume.c src/decrypt_run.c src/decrypt_shift.c src/decrypt_key.c \
-            src/decrypt_report.c src/decrypt.c
+            src/decrypt_report.c src/decrypt_place.c src/decrypt.c
 # The boot configuration after decryption (bek-unlock decrypt; doc/migration-config.md).
 CONFIG_SRC := src/adeconfig_text.c src/adeconfig_edit.c src/adeconfig_cmdline.c src/adeconfig_lvm.c src/adeconfig_plan.c src/adeconfig_show.c src/adeconfig_apply.c src/adeconfig_io.c
 SRC      := $(PURE_SRC) $(IO_SRC) $(DECRYPT_SRC) $(CONFIG_SRC)

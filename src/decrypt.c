@@ -21,14 +21,13 @@
 #include "adeconfig.h"
 #include "crypttab.h"
 #include "decrypt_key.h"
+#include "decrypt_place.h"
 #include "decrypt_report.h"
 #include "decrypt_volume.h"
 #include "log.h"
 
 #define MAX_VOLUMES 32
 #define LOCK_PATH "/run/bek-unlock-decrypt.lock"
-#define BACKUP_DIR "/var/lib/bek-unlock/decrypt"
-#define BACKUP_DIR_BOOT "/boot/bek-unlock"
 
 struct opts {
 	bool yes, json, no_config, status, no_header_check;
@@ -147,97 +146,6 @@ static int collect(const struct opts *o, struct bek_dc_volume *v, size_t *n)
 }
 
 
-/* The nearest existing directory at or above path (for the device it will live on). */
-static void existing_parent(const char *path, char *out, size_t size)
-{
-	snprintf(out, size, "%s", path);
-	for (char *slash; access(out, F_OK) != 0 && (slash = strrchr(out, '/'));)
-		slash == out ? (void)(out[1] = '\0') : (void)(*slash = '\0');
-}
-
-static bool on_any_volume(const char *dir, const struct bek_dc_volume *v, size_t n)
-{
-	char at[PATH_MAX];
-	existing_parent(dir, at, sizeof(at));
-	for (size_t i = 0; i < n; i++) {
-		struct stat st;
-		char mapper[PATH_MAX];
-		if (v[i].action == BEK_DC_NOTHING)
-			continue;
-		if (stat(v[i].device, &st) == 0 && S_ISBLK(st.st_mode) && bek_dc_path_on_device(at, st.st_rdev))
-			return true;
-		snprintf(mapper, sizeof(mapper), "/dev/mapper/%s", v[i].active);
-		if (v[i].active[0] && stat(mapper, &st) == 0 && bek_dc_path_on_device(at, st.st_rdev))
-			return true;
-	}
-	return false;
-}
-
-/* Where the header backups go: --backup-dir, else the first default not on a volume
- * being decrypted. "" when none is usable (why says why). */
-static void choose_backup_dir(const struct opts *o, const struct bek_dc_volume *v, size_t n, char *out,
-			      size_t size, char why[BEK_WHY_MAX])
-{
-	const char *cand[2] = { BACKUP_DIR, BACKUP_DIR_BOOT };
-	out[0] = why[0] = '\0';
-	if (o->backup_dir) {
-		if (on_any_volume(o->backup_dir, v, n))
-			bek_why(why, "%s lies on a volume being decrypted", o->backup_dir);
-		else
-			snprintf(out, size, "%s", o->backup_dir);
-		return;
-	}
-	for (size_t i = 0; i < 2 && !out[0]; i++)
-		if (!on_any_volume(cand[i], v, n))
-			snprintf(out, size, "%s", cand[i]);
-	if (!out[0])
-		bek_why(why, "%s and %s both lie on a volume being decrypted: give --backup-dir on another disk",
-			cand[0], cand[1]);
-}
-
-static int make_dirs(const char *dir)
-{
-	char p[PATH_MAX];
-	snprintf(p, sizeof(p), "%s", dir);
-	for (char *s = p + 1; *s; s++)
-		if (*s == '/') {
-			*s = '\0';
-			if (mkdir(p, 0755) < 0 && errno != EEXIST)
-				return -errno;
-			*s = '/';
-		}
-	if (mkdir(p, 0700) < 0 && errno != EEXIST)
-		return -errno;
-	return chmod(p, 0700) < 0 ? -errno : 0;
-}
-
-static double now(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-/* Bytes per second the device reads at (up to 64 MiB or half a second from its end),
- * halved: every block is read once and written once. 0 when unknown. */
-static double measure_rate(const char *device, uint64_t size)
-{
-	int fd = open(device, O_RDONLY | O_DIRECT | O_CLOEXEC);
-	if (fd < 0)
-		return 0;
-	void *buf = NULL;
-	const size_t chunk = 1u << 20;
-	uint64_t got = 0, start = size > (64u << 20) ? (size - (64u << 20)) & ~(uint64_t)4095 : 0;
-	double t0 = now(), t = t0;
-	if (posix_memalign(&buf, 4096, chunk) == 0)
-		for (ssize_t r; t - t0 < 0.5 && got < (64u << 20); got += (uint64_t)r, t = now())
-			if ((r = pread(fd, buf, chunk, (off_t)(start + got))) <= 0)
-				break;
-	free(buf);
-	close(fd);
-	return got >= chunk && t > t0 ? (double)got / (t - t0) / 2 : 0;
-}
-
 struct progress {
 	enum bek_dc_action action;   /* the step reported: finishing ADE's encryption, or decrypting */
 	double t0;
@@ -250,7 +158,7 @@ struct progress {
 static int on_progress(const struct bek_dc_volume *v, uint64_t size, uint64_t offset, void *usr)
 {
 	struct progress *p = usr;
-	double t = now();
+	double t = bek_dc_now();
 	const char *what = v->action == BEK_DC_FINISH_ENCRYPTION ? "of ADE's encryption finished" : "decrypted";
 	if (v->action != p->action)   /* a new step: its own count from its own start */
 		*p = (struct progress){ .action = v->action, .tty = p->tty };
@@ -320,7 +228,7 @@ static int preflight(const struct opts *o, struct bek_dc_volume *v, size_t n, co
 	for (size_t i = 0; i < n; i++)
 		if (v[i].action == BEK_DC_REFUSE)
 			return bek_log(LOG_ERR, "%s: refused: %s", v[i].name, v[i].why), BEK_DC_EXIT_REFUSED;
-	int r = make_dirs(dir);
+	int r = bek_dc_make_dirs(dir);
 	if (r < 0)
 		return bek_log_errno(LOG_ERR, r, "Refused: cannot make the backup directory %s: %m", dir), BEK_DC_EXIT_REFUSED;
 	struct statvfs sv;
@@ -446,11 +354,11 @@ int bek_decrypt_main(int argc, char **argv)
 		bek_log(LOG_NOTICE, "No ADE volume in %s/etc/crypttab (none whose key is on the BEK disk): nothing to decrypt",
 			strcmp(o.root, "/") == 0 ? "" : o.root);
 	char dir[PATH_MAX], why[BEK_WHY_MAX];
-	choose_backup_dir(&o, v, n, dir, sizeof(dir), why);   /* before examining: finds exports */
+	bek_dc_choose_backup_dir(o.backup_dir, v, n, dir, sizeof(dir), why);   /* before examining: finds exports */
 	if (!dir[0])
-		snprintf(dir, sizeof(dir), "%s", o.backup_dir ? o.backup_dir : BACKUP_DIR);
+		snprintf(dir, sizeof(dir), "%s", o.backup_dir ? o.backup_dir : BEK_DC_BACKUP_DIR);
 	examine_all(v, n, dir);
-	choose_backup_dir(&o, v, n, dir, sizeof(dir), why);   /* again, now knowing which are done */
+	bek_dc_choose_backup_dir(o.backup_dir, v, n, dir, sizeof(dir), why);   /* again, now knowing which are done */
 	lock = open(LOCK_PATH, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
 	bool busy = lock >= 0 && flock(lock, LOCK_EX | LOCK_NB) < 0 && errno == EWOULDBLOCK;
 	uint64_t need = 0;
@@ -460,7 +368,7 @@ int bek_decrypt_main(int argc, char **argv)
 	rep.backup_dir = dir, rep.backup_need = need, rep.keys = &o.keys;
 	for (size_t i = 0; i < n && !o.status; i++)
 		if (v[i].action != BEK_DC_NOTHING && v[i].action != BEK_DC_REFUSE && rep.rate == 0)
-			rep.rate = measure_rate(v[i].active[0] ? v[i].device : v[i].device, v[i].size);
+			rep.rate = bek_dc_measure_rate(v[i].active[0] ? v[i].device : v[i].device, v[i].size);
 	code = exit_for_state(v, n, busy);
 	if (o.status || !o.yes) {
 		int c = config_step(&o, v, n, dir, false, &rep);
