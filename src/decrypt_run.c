@@ -7,12 +7,12 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <libcryptsetup.h>
-#include <libgen.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "fileio.h"
 #include "log.h"
 #include "mapcheck.h"
 
@@ -39,16 +39,7 @@ int bek_dc_fsync_path(const char *path)
 		return -errno;
 	int r = fsync(fd) < 0 ? -errno : 0;
 	close(fd);
-	if (r == 0) {
-		char copy[PATH_MAX];
-		snprintf(copy, sizeof(copy), "%s", path);
-		fd = open(dirname(copy), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		if (fd < 0)
-			return -errno;
-		r = fsync(fd) < 0 ? -errno : 0;
-		close(fd);
-	}
-	return r;
+	return r < 0 ? r : bek_sync_parent(path);
 }
 
 int bek_dc_load(struct crypt_device **cd, const char *header, const char *device)

@@ -18,21 +18,10 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
+#include "fileio.h"
 #include "plainmap.h"
 #include "plan.h"
 
-static int read_line(const char *path, char *buf, size_t size)
-{
-	FILE *f = fopen(path, "re");
-	if (!f)
-		return -errno;
-	bool ok = fgets(buf, (int)size, f) != NULL;
-	fclose(f);
-	if (!ok)
-		return -EIO;
-	buf[strcspn(buf, "\n")] = '\0';
-	return 0;
-}
 
 /* Holders of dev in sysfs: our own dm-crypt mapping (by its device-mapper UUID) names
  * v->active; any other holder makes the device used otherwise. */
@@ -48,9 +37,9 @@ static void find_holders(struct bek_dc_volume *v, dev_t dev)
 			continue;
 		char path[PATH_MAX], uuid[160] = "", name[128] = "";
 		snprintf(path, sizeof(path), "/sys/class/block/%.64s/dm/uuid", e->d_name);
-		(void)read_line(path, uuid, sizeof(uuid));
+		(void)bek_read_line(path, uuid, sizeof(uuid));
 		snprintf(path, sizeof(path), "/sys/class/block/%.64s/dm/name", e->d_name);
-		(void)read_line(path, name, sizeof(name));
+		(void)bek_read_line(path, name, sizeof(name));
 		if (v->uuid[0] && name[0] && bek_dm_uuid_is_luks(uuid, v->uuid))
 			snprintf(v->active, sizeof(v->active), "%s", name);
 		else
@@ -98,7 +87,7 @@ bool bek_dc_path_on_device(const char *path, dev_t dev)
 			if (e->d_name[0] == '.')
 				continue;
 			snprintf(p, sizeof(p), "/sys/class/block/%.64s/dev", e->d_name);
-			if (read_line(p, num, sizeof(num)) == 0 && sscanf(num, "%u:%u", &ma, &mi) == 2)
+			if (bek_read_line(p, num, sizeof(num)) == 0 && sscanf(num, "%u:%u", &ma, &mi) == 2)
 				stack[n++] = makedev(ma, mi);
 		}
 		closedir(s);

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include "luks.h"
+#include "fileio.h"
 #include "plainmap.h"
 
 #include <errno.h>
@@ -236,21 +237,6 @@ int bek_luks_unlock(struct crypt_device *loaded, const char *device, const char 
 	return r;
 }
 
-/* The first line of a small file (sysfs), without its newline. */
-static int read_line(const char *path, char *buf, size_t size)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-	if (fd < 0)
-		return -errno;
-	ssize_t n = read(fd, buf, size - 1);
-	int r = n < 0 ? -errno : 0;
-	close(fd);
-	if (r < 0)
-		return r;
-	buf[n] = '\0';
-	buf[strcspn(buf, "\n")] = '\0';
-	return 0;
-}
 
 /* The device-mapper UUID of the mapping called name, from sysfs; 0, or -ENOENT. */
 static int dm_uuid_of(const char *name, char *uuid, size_t size)
@@ -265,10 +251,10 @@ static int dm_uuid_of(const char *name, char *uuid, size_t size)
 		if (strncmp(e->d_name, "dm-", 3) != 0)
 			continue;
 		snprintf(path, sizeof(path), "/sys/block/%s/dm/name", e->d_name);
-		if (read_line(path, buf, sizeof(buf)) < 0 || strcmp(buf, name) != 0)
+		if (bek_read_line(path, buf, sizeof(buf)) < 0 || strcmp(buf, name) != 0)
 			continue;
 		snprintf(path, sizeof(path), "/sys/block/%s/dm/uuid", e->d_name);
-		r = read_line(path, uuid, size) < 0 ? -EIO : 0;
+		r = bek_read_line(path, uuid, size) < 0 ? -EIO : 0;
 	}
 	closedir(d);
 	return r;

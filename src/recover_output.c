@@ -10,26 +10,10 @@
 #include <unistd.h>
 
 #include "exitcode.h"
+#include "fileio.h"
 #include "log.h"
 #include "recover_args.h"
 
-/* Makes a write to path durable: the file was fsync()ed, now its directory. */
-static int sync_parent(const char *path)
-{
-	char dir[4096];
-	const char *slash = strrchr(path, '/');
-	size_t n = !slash ? 0 : slash == path ? 1 : (size_t)(slash - path);
-	if (n >= sizeof(dir))
-		return -ENAMETOOLONG;
-	memcpy(dir, n ? path : ".", n ? n : 1);
-	dir[n ? n : 1] = '\0';
-	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	int r = fsync(fd) < 0 ? -errno : 0;
-	close(fd);
-	return r;
-}
 
 int bek_recover_write_key(const char *path, const struct bek_secret *key)
 {
@@ -59,7 +43,7 @@ int bek_recover_write_key(const char *path, const struct bek_secret *key)
 		(void)unlink(path);
 		return bek_log_errno(LOG_ERR, r, "Failed to write the key file %s: %m", shown), BEK_EXIT_ERROR;
 	}
-	r = sync_parent(path);
+	r = bek_sync_parent(path);
 	if (r < 0)
 		bek_log_errno(LOG_WARNING, r, "Failed to sync the directory of %s: %m", shown);
 	printf("wrote %zu bytes to %s (mode 0600)\n", key->size, shown);

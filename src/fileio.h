@@ -1,0 +1,13 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* Small file I/O shared by the subcommands: the first line of a small (sysfs) file, and
+ * making a write durable in its directory. */
+#ifndef BEK_FILEIO_H
+#define BEK_FILEIO_H
+#include <stddef.h>
+
+/* The first line of a small file (sysfs), without its newline. 0 or a negative errno. */
+int bek_read_line(const char *path, char *buf, size_t size);
+
+/* Makes a write to path durable: the file was fsync()ed, now its directory. 0 or -errno. */
+int bek_sync_parent(const char *path);
+#endif
