@@ -368,7 +368,7 @@ int bek_decrypt_main(int argc, char **argv)
 	rep.backup_dir = dir, rep.backup_need = need, rep.keys = &o.keys;
 	for (size_t i = 0; i < n && !o.status; i++)
 		if (v[i].action != BEK_DC_NOTHING && v[i].action != BEK_DC_REFUSE && rep.rate == 0)
-			rep.rate = bek_dc_measure_rate(v[i].active[0] ? v[i].device : v[i].device, v[i].size);
+			rep.rate = bek_dc_measure_rate(v[i].device, v[i].size);
 	code = exit_for_state(v, n, busy);
 	if (o.status || !o.yes) {
 		int c = config_step(&o, v, n, dir, false, &rep);
