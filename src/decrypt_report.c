@@ -50,6 +50,9 @@ void bek_dc_print_plan(FILE *f, const struct bek_dc_volume *v, size_t n, const s
 		todo += left;
 		fprintf(f, "  action:  %s, %s (as /dev/mapper/%s)\n", bek_dc_action_name(x->action),
 			x->active[0] ? "online" : "offline", x->active[0] ? x->active : x->name);
+		if (x->action == BEK_DC_ADOPT_RECOVERED)
+			fprintf(f, "  header:  %s records a chunk cut by a crash; the boot recovered it in its copy %s, "
+				"which takes its place (the header as it is kept with the backups)\n", x->header, x->recovered);
 		fprintf(f, "  key:     %s\n", key);
 		if (r->rate > 0)
 			fprintf(f, "  time:    about %s (%.0f MiB to read and write at the measured %.0f MiB/s)\n",
@@ -76,6 +79,7 @@ void bek_dc_print_json(FILE *f, const struct bek_dc_volume *v, size_t n, const s
 		json_object_object_add(o, "name", json_object_new_string(x->name));
 		json_object_object_add(o, "device", json_object_new_string(x->device));
 		json_object_object_add(o, "header", x->header[0] ? json_object_new_string(x->header) : NULL);
+		json_object_object_add(o, "recovered_header", x->recovered[0] ? json_object_new_string(x->recovered) : NULL);
 		json_object_object_add(o, "uuid", x->uuid[0] ? json_object_new_string(x->uuid) : NULL);
 		json_object_object_add(o, "luks", json_object_new_int(x->facts.luks_version));
 		json_object_object_add(o, "state", json_object_new_string(bek_dc_state_name(x->facts.state)));

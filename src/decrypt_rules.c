@@ -23,6 +23,7 @@ const char *bek_dc_action_name(enum bek_dc_action a)
 	case BEK_DC_DECRYPT:           return "decrypt";
 	case BEK_DC_RESUME:            return "resume";
 	case BEK_DC_FINISH_ENCRYPTION: return "finish-encryption-then-decrypt";
+	case BEK_DC_ADOPT_RECOVERED:   return "take-recovered-header-then-resume";
 	case BEK_DC_CONVERT:           return "convert-to-luks2-then-decrypt";
 	case BEK_DC_DATASHIFT:         return "decrypt-moving-data";
 	case BEK_DC_REFUSE:            return "refuse";
@@ -63,9 +64,12 @@ enum bek_dc_action bek_dc_decide(const struct bek_dc_facts *f, char why[BEK_WHY_
 		return refuse(why, "its device or header file is read-only");
 	if (f->used_otherwise)
 		return refuse(why, "it is in use other than through its own mapping (mounted or held directly)");
+	/* libcryptsetup cannot recover an open volume (recovered.h); the boot may have. */
+	if (f->crashed && f->active && f->recovered_copy && f->detached)
+		return BEK_DC_ADOPT_RECOVERED;
 	if (f->crashed && f->active)
-		return refuse(why, "its reencryption was cut mid-chunk and its header still records that chunk, which "
-			      "cannot be brought level while the volume is open: finish it offline, from a rescue VM "
+		return refuse(why, "a chunk cut by a crash, recorded in its header, cannot be recovered while it is "
+			      "open and the boot kept no recovered copy: finish it offline, from a rescue VM "
 			      "(bek-unlock decrypt --header HDR --key-file KEY DEVICE)");
 	if (f->state == BEK_DC_DECRYPTING)
 		return BEK_DC_RESUME;

@@ -23,6 +23,8 @@ enum bek_dc_action {
 	BEK_DC_DECRYPT,          /* detached header, data offset 0: decrypt in place, backward */
 	BEK_DC_RESUME,           /* a decryption was interrupted: resume it */
 	BEK_DC_FINISH_ENCRYPTION,/* ADE's encryption is unfinished: finish it, then decrypt */
+	BEK_DC_ADOPT_RECOVERED,  /* open, its header records a cut chunk the boot recovered in its
+				    copy (recovered.h): that copy replaces it, then resumed */
 	BEK_DC_CONVERT,          /* LUKS1: convert to LUKS2 (closed volume only), then as LUKS2 */
 	BEK_DC_DATASHIFT,        /* header on the device: export it, decrypt moving the data (closed only) */
 	BEK_DC_REFUSE,           /* why says why; nothing is written */
@@ -34,6 +36,7 @@ struct bek_dc_facts {
 	bool detached;            /* the header is not on the data device */
 	uint64_t data_offset;     /* bytes */
 	bool crashed;             /* reencryption needs recovery (a crash during a write) */
+	bool recovered_copy;      /* the boot kept a recovered copy of the header (recovered.h) */
 	bool active;              /* a dm-crypt mapping of this volume exists */
 	bool used_otherwise;      /* held or mounted other than through its own mapping */
 	bool integrity;           /* authenticated encryption (dm-integrity): not ours */

@@ -15,6 +15,7 @@
 #include "fileio.h"
 #include "log.h"
 #include "mapcheck.h"
+#include "recovered.h"
 
 struct run_ctx {
 	struct bek_dc_volume *v;
@@ -180,6 +181,21 @@ static int resume(struct bek_dc_volume *v, struct crypt_device *cd, const struct
 	return bek_dc_reencrypt(cd, v, c->fn, c->usr);
 }
 
+/* The header on /boot records a chunk cut by a crash, which the boot recovered in its own
+ * copy (recovered.h): that copy replaces it, the header as it was kept in dir. */
+static int adopt_recovered(struct bek_dc_volume *v, const char *dir)
+{
+	char keep[PATH_MAX], why[BEK_WHY_MAX];
+	snprintf(keep, sizeof(keep), "%s/%s-%s.cut-chunk.metadata", dir, v->name, v->uuid);
+	int r = bek_recovered_adopt(v->recovered, v->header, keep, why);
+	if (r < 0)
+		return bek_log(LOG_ERR, "%s: %s", v->name, why), r;
+	bek_log(LOG_NOTICE, "%s: %s recorded a chunk cut by a crash, which the boot recovered: replaced by the boot's "
+		"copy %s (its metadata as it was is kept in %s)", v->name, v->header, v->recovered, keep);
+	unlink(v->recovered);
+	return 0;
+}
+
 static int decrypt_detached(struct bek_dc_volume *v, struct crypt_device *cd, const struct bek_secret *key,
 			    struct run_ctx *c)
 {
@@ -228,6 +244,9 @@ int bek_dc_run(struct bek_dc_volume *v, const struct bek_secret *key, const char
 			break;
 		case BEK_DC_DECRYPT:
 			r = decrypt_detached(v, cd, key, &c);
+			break;
+		case BEK_DC_ADOPT_RECOVERED:
+			r = adopt_recovered(v, dir);
 			break;
 		case BEK_DC_CONVERT:
 			r = bek_dc_convert_luks1(v, &cd, dir);

@@ -19,8 +19,10 @@
 #include <unistd.h>
 
 #include "fileio.h"
+#include "log.h"
 #include "plainmap.h"
 #include "plan.h"
+#include "recovered.h"
 
 
 /* Holders of dev in sysfs: our own dm-crypt mapping (by its device-mapper UUID) names
@@ -190,11 +192,24 @@ static int device_size(const char *path, uint64_t *size, bool *ro)
 	return r;
 }
 
+/* A copy of v's header that the boot recovered (recovered.h), when it may replace it. */
+static void find_recovered(struct bek_dc_volume *v)
+{
+	char why[BEK_WHY_MAX];
+	bek_recovered_path(v->uuid, v->recovered, sizeof(v->recovered));
+	if (!v->recovered[0] || access(v->recovered, F_OK) < 0)
+		v->recovered[0] = '\0';
+	else if (bek_recovered_check(v->recovered, v->header, why) == 0)
+		v->facts.recovered_copy = true;
+	else
+		bek_log(LOG_WARNING, "%s: the header copy the boot kept is not used: %s", v->name, why);
+}
+
 int bek_dc_examine(struct bek_dc_volume *v)
 {
 	struct bek_dc_facts *f = &v->facts;
 	memset(f, 0, sizeof(*f));
-	v->uuid[0] = v->active[0] = v->content[0] = v->content_uuid[0] = v->why[0] = '\0';
+	v->uuid[0] = v->active[0] = v->content[0] = v->content_uuid[0] = v->why[0] = v->recovered[0] = '\0';
 	v->done = 0;
 	uint64_t devsize = 0;
 	int r = device_size(v->device, &devsize, &f->read_only);
@@ -264,6 +279,8 @@ int bek_dc_examine(struct bek_dc_volume *v)
 		if (mounted_directly(st.st_rdev))
 			f->used_otherwise = true;
 	}
+	if (f->crashed && f->active && f->detached)
+		find_recovered(v);
 	if (f->state == BEK_DC_DECRYPTED)
 		probe_content(v->device, v->content, v->content_uuid);
 	else if (f->active) {   /* what it will hold once plain: what its mapping shows now */

@@ -20,6 +20,7 @@ struct bek_dc_volume {
 	char key_file[BEK_KEYNAME_MAX + 1]; /* the key file's name on the BEK disk */
 	char uuid[40];                   /* LUKS UUID, "" when not LUKS */
 	char active[128];                /* name of its active mapping, "" when closed */
+	char recovered[PATH_MAX];        /* the boot's recovered copy of its header (recovered.h), or "" */
 	uint64_t size;                   /* bytes of data */
 	uint64_t header_size;            /* bytes a backup of its header takes */
 	double done;                     /* fraction decrypted (0..1) */

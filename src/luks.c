@@ -11,6 +11,7 @@
 #include <string.h>
 #include <time.h>
 #include <dirent.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -18,6 +19,7 @@
 #include "kcrypto.h"
 #include "log.h"
 #include "plan.h"
+#include "recovered.h"
 #include "timing.h"
 
 #define LUKS2_TOKENS_MAX 32
@@ -179,6 +181,22 @@ static void prepare_kernel_cipher(struct crypt_device *cd)
 			bek_ms(bek_clock_us() - t, ms));
 }
 
+/* The activation has just recovered, in the header copy it was given, a reencryption
+ * chunk that a crash cut: keep that copy for `bek-unlock decrypt` (recovered.h). */
+static void keep_recovered(const char *header, const char *uuid, const char *name)
+{
+	char why[BEK_WHY_MAX], path[PATH_MAX];
+	if (bek_recovered_keep(header, uuid, why) < 0) {
+		bek_log(LOG_WARNING, "%s: a reencryption chunk cut by a crash was recovered in the initramfs's copy of the "
+			"header, but that copy could not be kept (%s): finish the decryption offline", name, why);
+		return;
+	}
+	bek_recovered_path(uuid, path, sizeof(path));
+	bek_log(LOG_NOTICE, "%s: a reencryption chunk cut by a crash was recovered in the initramfs's copy of the header, "
+		"kept as %s; the header file on disk still records the cut until \"bek-unlock decrypt\" takes this copy",
+		name, path);
+}
+
 int bek_luks_unlock(struct crypt_device *loaded, const char *device, const char *header, const char *name,
 		    int keyslot, uint32_t flags, const struct bek_secret *key, struct bek_activity *act,
 		    char why[BEK_WHY_MAX])
@@ -205,6 +223,9 @@ int bek_luks_unlock(struct crypt_device *loaded, const char *device, const char 
 			crypt_free(cd);
 		return r < 0 ? r : BEK_LUKS_PLAIN;
 	}
+	char cut_uuid[40] = "";   /* set when a crash cut a reencryption chunk: activation recovers it */
+	if (header && crypt_reencrypt_status(cd, NULL) == CRYPT_REENCRYPT_CRASH && crypt_get_uuid(cd))
+		snprintf(cut_uuid, sizeof(cut_uuid), "%s", crypt_get_uuid(cd));
 	uint64_t cpu = bek_cpu_us();
 	t = bek_clock_us();
 	prepare_kernel_cipher(cd);
@@ -218,6 +239,8 @@ int bek_luks_unlock(struct crypt_device *loaded, const char *device, const char 
 	bek_timing_add(BEK_T_ACTIVATE_CPU, cpu);
 	if (!loaded)
 		crypt_free(cd);
+	if (r >= 0 && cut_uuid[0])
+		keep_recovered(header, cut_uuid, name);
 	if (r >= 0)
 		return r;
 	if (r == -EPERM && keyslot >= 0)

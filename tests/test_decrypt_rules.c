@@ -43,6 +43,15 @@ static void layouts(void **state)
 	assert_int_equal(decide(f, why), BEK_DC_RESUME);
 	f.crashed = true;   /* a crash while closed: recovered, then resumed */
 	assert_int_equal(decide(f, why), BEK_DC_RESUME);
+	f.active = true, f.recovered_copy = true;   /* cut while open, the boot recovered it in its copy */
+	assert_int_equal(decide(f, why), BEK_DC_ADOPT_RECOVERED);
+	assert_false(bek_dc_offline_only(BEK_DC_ADOPT_RECOVERED, &f));
+	f.active = false;   /* closed: libcryptsetup recovers the header itself */
+	assert_int_equal(decide(f, why), BEK_DC_RESUME);
+	f = RHEL, f.state = BEK_DC_ENCRYPTING, f.crashed = true, f.active = true, f.recovered_copy = true;
+	assert_int_equal(decide(f, why), BEK_DC_ADOPT_RECOVERED);   /* ADE's encryption cut, then ours */
+	f.read_only = true;   /* but nothing is written to a read-only header */
+	assert_int_equal(decide(f, why), BEK_DC_REFUSE);
 	f = RHEL, f.state = BEK_DC_DECRYPTING, f.datashift_decrypt = true;
 	assert_int_equal(decide(f, why), BEK_DC_RESUME);
 	assert_true(bek_dc_offline_only(BEK_DC_RESUME, &f));
@@ -79,9 +88,11 @@ static void refusals(void **state)
 	assert_non_null(strstr(why, "closed"));
 	f = RHEL, f.data_offset = 4096;   /* detached with an offset: not ADE's, not decryptable in place */
 	assert_int_equal(decide(f, why), BEK_DC_REFUSE);
-	f = RHEL, f.state = BEK_DC_DECRYPTING, f.crashed = true, f.active = true;
+	f = RHEL, f.state = BEK_DC_DECRYPTING, f.crashed = true, f.active = true;   /* no recovered copy */
 	assert_int_equal(decide(f, why), BEK_DC_REFUSE);
 	assert_non_null(strstr(why, "offline"));
+	f.detached = false, f.recovered_copy = true;   /* a copy of a header on the device: not ours to swap */
+	assert_int_equal(decide(f, why), BEK_DC_REFUSE);
 	f = RHEL, f.state = BEK_DC_ENCRYPTING, f.detached = false;
 	assert_int_equal(decide(f, why), BEK_DC_REFUSE);
 	f = RHEL, f.luks_version = 3;
