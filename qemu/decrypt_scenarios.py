@@ -289,28 +289,78 @@ def offline(layout, disk, dev, header):
     return steps
 
 
-# Crash points: the console line that triggers the power cut, and the seconds after the
+# Crash points: the console line that triggers the power cut, the seconds after the
 # header backup line when no such progress line came (a decryption that reports its progress
-# in bigger steps still gets cut about there: THROTTLE makes it take ~16 s).
+# in bigger steps still gets cut about there: THROTTLE makes it take ~16 s), and whether the
+# cut waits, after the line, until the header on /boot records a chunk as in progress.
+# "mid" does: each chunk (hotzone) is first read for its checksums while the header
+# records nothing, then recorded as in progress while it is read, decrypted and written;
+# a cut at a fixed time after a progress line fell before the record (0.5 s, a third of
+# the time between two lines: layout a's chunks are 1 MiB) and the next boot then had no
+# chunk to recover. Waiting for the record, read from the disk image's blocks of the
+# header file, makes every "mid" cut one that the next boot must recover (bek-unlock's
+# boot, in its copy of the header: recovered.h).
 BACKED_UP = r"bek-unlock: \S+: header backed up to"
-POINTS = {"early": (BACKED_UP, None), "mid": (5, 8.0), "end": (9, 14.0)}
+POINTS = {"early": (BACKED_UP, None, False), "mid": (5, 30.0, True), "end": (9, 14.0, False)}
+IN_CHUNK_WAIT = 15.0     # "mid": at most this long after the line for the record, then cut anyway
+# The boot's line when it recovered a cut chunk in its copy, and decrypt's when it took that copy.
+BOOT_RECOVERED = r"bek-unlock: \S+: a reencryption chunk cut by a crash was recovered in the initramfs's copy"
+TOOK_RECOVERED = r"bek-unlock: \S+: \S+ recorded a chunk cut by a crash, which the boot recovered: replaced"
 
 
-def killer(point):
-    """The kill= of DBoot for a crash point: a function of the console text."""
-    line, after = POINTS[point]
+def header_metadata(path):
+    """A function returning the first 16 KiB of /luks/osluksheader in partition 1 of the disk
+    image (the primary binary header and JSON metadata) as the image holds them now, read
+    from the file's blocks (found once with debugfs; libcryptsetup rewrites them in place)."""
+    start = json.loads(os.popen("sfdisk -J '%s'" % path).read())["partitiontable"]["partitions"][0]["start"]
+    tmp = path + ".p1"
+    with open(path, "rb") as f, open(tmp, "wb") as o:
+        f.seek(start * 512)
+        o.write(f.read(ids()["boot_mb"] << 20))
+    bs = int(re.search(r"Block size:\s+(\d+)", os.popen("debugfs -R stats '%s' 2>/dev/null" % tmp).read()).group(1))
+    cmds = tmp + ".cmds"     # the physical block of each logical one ("blocks" lists extent nodes too)
+    with open(cmds, "w") as c:
+        c.write("".join("bmap /luks/osluksheader %d\n" % i for i in range(16384 // bs)))
+    blocks = [int(x) for x in re.findall(r"^(\d+)$", os.popen("debugfs -f '%s' '%s' 2>/dev/null"
+                                                               % (cmds, tmp)).read(), re.M)]
+    os.unlink(tmp)
+    os.unlink(cmds)
+
+    def read():
+        out = b""
+        with open(path, "rb") as f:
+            for blk in blocks:
+                f.seek(start * 512 + blk * bs)
+                out += f.read(bs)
+        return out
+    return read
+
+
+def killer(point, work=None):
+    """The kill= of DBoot for a crash point: a function of the console text. work: the disk
+    image, for a point that waits for the header's record of a chunk in progress."""
+    line, after, in_chunk = POINTS[point]
     if TOOL == "cryptsetup":
         return progress(1 if after is None else line)
     if after is None:
         return line
-    pat, seen = progress(line), []
+    pat, seen, found = progress(line), [], []
+    metadata = header_metadata(work) if in_chunk else None
 
     def find(text):
+        now = time.monotonic()
         m = re.search(pat, text)
-        if m:
+        if m and not metadata:
             return m.group(0)
+        if m:
+            found.append(now)
+            if b'"in-reencryption"' in metadata()[4096:]:
+                return m.group(0) + ", then the header on /boot recorded a chunk in progress"
+            if now - found[0] >= IN_CHUNK_WAIT:
+                return m.group(0) + ", then %.0f s without a chunk recorded in progress" % IN_CHUNK_WAIT
+            return None
         if re.search(BACKED_UP, text):
-            seen.append(time.monotonic())
+            seen.append(now)
             if seen[-1] - seen[0] >= after:
                 return "%.0f s after the header backup (no %d0 %% line)" % (after, line)
         return None
@@ -318,12 +368,11 @@ def killer(point):
 
 
 def crash(layout, point):
-    kill = killer(point)
-
     def steps(st):
         work_copy(st, "disk-%s.img" % layout)
-        r = online(st, layout, "cut", throttle=THROTTLE, kill=kill)
-        expect(st, "power cut at %s (%s)" % (point, r["killed_at"]), r["killed_at"] is not None)
+        r = online(st, layout, "cut", throttle=THROTTLE, kill=killer(point, st["work"]))
+        expect(st, "power cut at %s (%s)" % (point, r["killed_at"]), r["killed_at"] is not None
+               and "without a chunk recorded" not in r["killed_at"])
         expect(st, "cut before the end", not console_has(r, DONE[TOOL]) and not r["runs"])
         # --no-config as the rows' decrypt: the test root has neither dracut nor
         # initramfs-tools, so the configuration step's plan would refuse (exit 5)
@@ -337,6 +386,11 @@ def crash(layout, point):
             expect(st, "decrypt status: exit %s" % " or ".join(map(str, want)),
                    bool(r["runs"]) and r["runs"][0][1] in want)
         decrypted_ok(st, r, "after the cut", from_start=False)
+        if TOOL == "bek-unlock" and point == "mid":
+            # The cut inside a chunk: the boot recovered it in its copy and kept that, and
+            # decrypt, with the volume open, took the copy in place of /boot's header.
+            expect(st, "the boot recovered the cut chunk and kept its copy", console_has(r, BOOT_RECOVERED))
+            expect(st, "decrypt took the boot's recovered header", console_has(r, TOOK_RECOVERED))
         expect(st, "plain sha256 = build's", plain_equal(st["work"], layout))
         stock(st, layout)
     return steps
