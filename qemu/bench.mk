@@ -2,8 +2,9 @@
 # Benchmark: bek-unlock against the stock unlock paths, included by the top Makefile after
 # qemu/qemu.mk and qemu/itools.mk (whose kernel, images, stage rules and initramfs-tools build
 # root it uses). Not part of `make test`. Everything lands in build/qemu/bench/.
-#   make bench                       all cases, 5 interleaved rounds (A..F, B..A, C..B, ...)
-#   make bench BENCH_ROUNDS=1 BENCH_CASES="main slot2 nornd"
+#   make bench                       the cases, 5 interleaved rounds (A..F, B..A, C..B, ...),
+#                                    on a 2-vCPU guest, then on a 1-vCPU guest (BENCH_SMPS)
+#   make bench BENCH_ROUNDS=1 BENCH_CASES="main slot2 nornd nobek" BENCH_SMPS=1
 #   make bench BENCH_SET="A B C"     only some of the images (the pairs whose two images
 #                                    are both in the set get their ratio)
 # Six initramfs images from the same kernel, three pairs of ours against stock:
@@ -27,7 +28,10 @@
 # loop in a guest), and 4 passes is the least LUKS2 allows: 32 MiB x 4 gives about 1 s.
 BENCH_DIR     := $(QEMU_DIR)/bench
 BENCH_ROUNDS  ?= 5
-BENCH_CASES   ?= main slot2 nornd
+BENCH_CASES   ?= main nobek slot2 nornd
+# Guest vCPUs, one full run each: 2 (most Azure sizes; TCG then runs one host thread per
+# vCPU) and 1 (B1s-like). Results: build/qemu/bench/results-CASE-Ncpu.json.
+BENCH_SMPS    ?= 2 1
 BENCH_KDF_MEM ?= 32768
 BENCH_ITER    ?= 4
 BENCH_RULES   := $(BENCH_DIR)/99-bench.rules
@@ -108,9 +112,11 @@ $(BENCH_DIR)/initrd-f.img: $(BENCH_IT_DEPS) $(BENCH_IT)/ct-passdev
 	@test -s $@
 
 bench: $(QEMU_IMAGES) $(BENCH_IMAGES) $(BENCH_CALIB) $(BENCH_INITRDS)
-	$(QEMU_PY) qemu/bench.py --rounds $(BENCH_ROUNDS) --dir $(BENCH_DIR) --calib $(BENCH_CALIB) \
-	    --images "$(BENCH_SET)" \
-	    --command "make bench BENCH_ROUNDS=$(BENCH_ROUNDS) BENCH_CASES=\"$(BENCH_CASES)\"$(if \
+	@rc=0; for n in $(BENCH_SMPS); do \
+	  $(QEMU_PY) qemu/bench.py --rounds $(BENCH_ROUNDS) --dir $(BENCH_DIR) --calib $(BENCH_CALIB) \
+	    --images "$(BENCH_SET)" --smp $$n \
+	    --command "make bench BENCH_ROUNDS=$(BENCH_ROUNDS) BENCH_CASES=\"$(BENCH_CASES)\" BENCH_SMPS=$$n$(if \
 	        $(filter-out A B C D E F,$(BENCH_SET))$(filter-out $(BENCH_SET),A B C D E F), \
 	        BENCH_SET=\"$(BENCH_SET)\")" \
-	    $(BENCH_CASES)
+	    $(BENCH_CASES) || rc=1; \
+	done; exit $$rc

@@ -74,7 +74,7 @@ class Boot:
         # -cpu max: RDRAND, as cloud CPUs have, seeds the kernel RNG at once; --cpu
         # max,rdrand=off,rdseed=off makes a guest without a hardware RNG (scenario nornd).
         cmd = ["timeout", "--kill-after=5", str(a.deadline + 15),
-               "qemu-system-x86_64", "-accel", "tcg", "-cpu", a.cpu, "-m", str(a.memory), "-smp", "1",
+               "qemu-system-x86_64", "-accel", "tcg", "-cpu", a.cpu, "-m", str(a.memory), "-smp", str(a.smp),
                "-display", "none", "-vga", "none", "-nic", "none", "-no-reboot",
                "-serial", "stdio", "-monitor", "unix:%s,server,nowait" % monitor,
                "-kernel", a.kernel, "-initrd", a.initrd,
@@ -301,6 +301,8 @@ def parser():
     p.add_argument("--prompt-grace", type=float, default=30.0,
                    help="without --passphrase, kill QEMU N s after a prompt")
     p.add_argument("--memory", type=int, default=512)
+    p.add_argument("--smp", type=int, default=1,
+                   help="guest vCPUs (TCG: more than one runs multi-threaded, one host thread each)")
     p.add_argument("--cpu", default="max",
                    help="QEMU -cpu model, e.g. max,rdrand=off,rdseed=off (no hardware RNG)")
     p.add_argument("--log", default=BUILD + "/boot.log")

@@ -16,22 +16,22 @@ add() { passed=$((passed + $1)); failed=$((failed + $2)); }
 # Adds the counts of a suite from its output: cmocka's "[  PASSED  ] N test(s)" /
 # "[  FAILED  ] N test(s)" or a closing "N passed, N failed"; a suite that died
 # without counting (a sanitizer abort, say) counts as one failure.
-count() {  # count NAME RC OUTPUT
+count() {  # count NAME RC OUTPUT [SECONDS]
 	local p f
 	p=$(sed -nE 's/^\[  PASSED  \] ([0-9]+) test.*/\1/p; s/^([0-9]+) passed, [0-9]+ failed.*/\1/p' <<<"$3" | tail -1)
 	f=$(sed -nE 's/^\[  FAILED  \] ([0-9]+) test.*/\1/p; s/^[0-9]+ passed, ([0-9]+) failed.*/\1/p' <<<"$3" | tail -1)
 	p=${p:-0} f=${f:-0}
 	if [ "$2" != 0 ] && [ "$f" = 0 ]; then f=1; fi
 	add "$p" "$f"
-	printf '== %-40s %3d passed, %d failed\n' "$1" "$p" "$f"
+	printf '== %-40s %3d passed, %d failed%s\n' "$1" "$p" "$f" "${4:+ ($4 s)}"
 	[ "$f" = 0 ] || sed 's/^/   | /' <<<"$3" | tail -40
 }
 
 suite() {  # suite NAME CMD...
-	local name=$1 out rc
+	local name=$1 out rc t0=$SECONDS
 	shift
 	out=$("$@" 2>&1); rc=$?
-	count "$name" "$rc" "$out"
+	count "$name" "$rc" "$out" "$((SECONDS - t0))"
 }
 
 # A QEMU stage streams its table as it goes (tee to stderr) and must end with its closing
@@ -40,7 +40,7 @@ suite() {  # suite NAME CMD...
 # "make --no-print-directory" (split at spaces; the target is appended): the self-test
 # below uses it to fake a dying stage.
 qemu_stage() {  # qemu_stage NAME TARGET
-	local name=$1 log rc out
+	local name=$1 log rc out t0=$SECONDS
 	log=$(mktemp)
 	# shellcheck disable=SC2086   # a command and its arguments
 	${BEK_TEST_QEMU_MAKE:-make --no-print-directory} "$2" 2>&1 | tee "$log" >&2
@@ -52,7 +52,7 @@ qemu_stage() {  # qemu_stage NAME TARGET
 (stage $2 exited $rc without its closing \"N passed, N failed\" line)"
 		[ "$rc" != 0 ] || rc=99
 	fi
-	count "$name" "$rc" "$out"
+	count "$name" "$rc" "$out" "$((SECONDS - t0))"
 }
 
 # The QEMU stage accounting itself, without QEMU: run.sh with only its QEMU stages
