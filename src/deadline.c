@@ -19,6 +19,7 @@
 #include "bekfs.h"
 #include "exitcode.h"
 #include "log.h"
+#include "recovered.h"
 #include "mapcheck.h"
 #include "timing.h"
 
@@ -220,9 +221,13 @@ static void remove_leftovers(const struct bek_activity_record *last)
 		if (rmdir(last->dir) < 0 && errno != ENOENT)
 			bek_log_errno(LOG_ERR, -errno, "Failed to remove %s: %m", last->dir);
 	}
-	if (strncmp(last->file, BEK_HEADER_COPY_DIR, sizeof(BEK_HEADER_COPY_DIR) - 1) == 0 && len > 4 &&
-	    strcmp(last->file + len - 4, ".new") == 0 && !strstr(last->file, "/..") &&
-	    unlink(last->file) < 0 && errno != ENOENT)
+	static const char kept_prefix[] = BEK_RECOVERED_DIR "/";
+	const size_t tlen = sizeof(BEK_RECOVERED_TMP) - 1;
+	bool copy = strncmp(last->file, BEK_HEADER_COPY_DIR, sizeof(BEK_HEADER_COPY_DIR) - 1) == 0 && len > 4 &&
+		    strcmp(last->file + len - 4, ".new") == 0;
+	bool kept = strncmp(last->file, kept_prefix, sizeof(kept_prefix) - 1) == 0 && len > tlen &&
+		    strcmp(last->file + len - tlen, BEK_RECOVERED_TMP) == 0;
+	if ((copy || kept) && !strstr(last->file, "/..") && unlink(last->file) < 0 && errno != ENOENT)
 		bek_log_errno(LOG_ERR, -errno, "Failed to remove %s: %m", last->file);
 }
 

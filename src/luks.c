@@ -183,15 +183,19 @@ static void prepare_kernel_cipher(struct crypt_device *cd)
 
 /* The activation has just recovered, in the header copy it was given, a reencryption
  * chunk that a crash cut: keep that copy for `bek-unlock decrypt` (recovered.h). */
-static void keep_recovered(const char *header, const char *uuid, const char *name)
+static void keep_recovered(const char *header, const char *uuid, const char *name, struct bek_activity *act)
 {
-	char why[BEK_WHY_MAX], path[PATH_MAX];
-	if (bek_recovered_keep(header, uuid, why) < 0) {
+	char why[BEK_WHY_MAX], path[PATH_MAX], tmp[PATH_MAX + sizeof(BEK_RECOVERED_TMP)];
+	bek_recovered_path(uuid, path, sizeof(path));
+	snprintf(tmp, sizeof(tmp), "%s" BEK_RECOVERED_TMP, path);
+	bek_activity_made(act, BEK_MADE_FILE, tmp);   /* removed by the parent if stopped meanwhile */
+	int r = bek_recovered_keep(header, uuid, why);
+	bek_activity_made(act, BEK_MADE_FILE, NULL);
+	if (r < 0) {
 		bek_log(LOG_WARNING, "%s: a reencryption chunk cut by a crash was recovered in the initramfs's copy of the "
 			"header, but that copy could not be kept (%s): finish the decryption offline", name, why);
 		return;
 	}
-	bek_recovered_path(uuid, path, sizeof(path));
 	bek_log(LOG_NOTICE, "%s: a reencryption chunk cut by a crash was recovered in the initramfs's copy of the header, "
 		"kept as %s; the header file on disk still records the cut until \"bek-unlock decrypt\" takes this copy",
 		name, path);
@@ -240,7 +244,7 @@ int bek_luks_unlock(struct crypt_device *loaded, const char *device, const char 
 	if (!loaded)
 		crypt_free(cd);
 	if (r >= 0 && cut_uuid[0])
-		keep_recovered(header, cut_uuid, name);
+		keep_recovered(header, cut_uuid, name, act);
 	if (r >= 0)
 		return r;
 	if (r == -EPERM && keyslot >= 0)

@@ -100,7 +100,7 @@ static int replace_file(const char *from, const char *to)
 {
 	char tmp[PATH_MAX];
 	struct stat st;
-	if (snprintf(tmp, sizeof(tmp), "%s.bek-new", to) >= (int)sizeof(tmp))
+	if (snprintf(tmp, sizeof(tmp), "%s" BEK_RECOVERED_TMP, to) >= (int)sizeof(tmp))
 		return -ENAMETOOLONG;
 	int r = copy_file(from, tmp, lstat(to, &st) == 0 && S_ISREG(st.st_mode) ? st.st_mode & 0777 : 0600);
 	if (r == 0 && rename(tmp, to) < 0) {

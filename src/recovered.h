@@ -16,6 +16,8 @@
 #include "why.h"
 
 #define BEK_RECOVERED_DIR "/run/bek-unlock-recovered"
+/* A file being written gets this suffix until it is renamed into place. */
+#define BEK_RECOVERED_TMP ".bek-new"
 
 /* BEK_RECOVERED_DIR/<uuid>.luksheader, or "" for an unusable uuid. */
 void bek_recovered_path(const char *uuid, char *out, size_t size);
