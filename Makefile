@@ -174,3 +174,19 @@ rpm: $(BUILD)/bek-unlock | $(BUILD)/.deps
 # Last: after bench.mk (its rule file) and every stage it builds on; its .SECONDEXPANSION
 # applies to the rules read after it only.
 -include qemu/gen.mk
+
+# Everything the tests boot, install into or run on: the guest images, the initramfs
+# images of every stage, the throwaway roots (the initramfs-tools build root, the
+# package's dracut root, the other generations' roots, the boot configuration's Debian
+# roots) and the test binaries. `make demo` builds it ("build everything") so that
+# `make test` then runs tests only (issue 21: under 30 minutes once the roots exist).
+ADECONFIG_ROOTS := $(BUILD)/adeconfig/root-itools/.versions $(BUILD)/adeconfig/root-dracut/.versions
+$(BUILD)/adeconfig/root-%/.versions: tests/adeconfig-root.sh | $(BUILD)/.deps
+	@echo "building the $* root for the boot configuration tests (about 35 s)"
+	tests/adeconfig-root.sh $(@D) $* > $(BUILD)/adeconfig/root-$*.log 2>&1 || { cat $(BUILD)/adeconfig/root-$*.log; exit 1; }
+.PHONY: test-build
+test-build: $(UNIT_BINS) $(FUZZ_BINS) $(BUILD)/bek-unlock $(SHARED_BIN) $(MAN) $(ADECONFIG_DRV) $(ADECONFIG_ROOTS) \
+    $(QEMU_IMAGES) $(QEMU_BASE) $(QEMU_INITRD) $(QEMU_TWIN) $(QEMU_BEK_AT1M) $(ADE_IMAGES) $(ADE_INITRDS) \
+    $(NOSD_IMAGES) $(NOSD_INITRDS) $(ITOOLS_IMG)/.done $(ITOOLS_INITRDS) $(ITOOLS_ROOT)/.versions \
+    $(PKGTEST_ROOT_DRACUT)/.versions $(GEN_INITRDS) $(DEC_IMAGES) $(DEC_INITRDS)
+$(if $(FLAVOUR),demo-$(FLAVOUR),demo-default): | test-build
