@@ -183,6 +183,7 @@ rpm: $(BUILD)/bek-unlock | $(BUILD)/.deps
 ADECONFIG_ROOTS := $(BUILD)/adeconfig/root-itools/.versions $(BUILD)/adeconfig/root-dracut/.versions
 $(BUILD)/adeconfig/root-%/.versions: tests/adeconfig-root.sh | $(BUILD)/.deps
 	@echo "building the $* root for the boot configuration tests (about 35 s)"
+	@mkdir -p $(BUILD)/adeconfig
 	tests/adeconfig-root.sh $(@D) $* > $(BUILD)/adeconfig/root-$*.log 2>&1 || { cat $(BUILD)/adeconfig/root-$*.log; exit 1; }
 .PHONY: test-build
 test-build: $(UNIT_BINS) $(FUZZ_BINS) $(BUILD)/bek-unlock $(SHARED_BIN) $(MAN) $(ADECONFIG_DRV) $(ADECONFIG_ROOTS) \
