@@ -52,7 +52,7 @@ void bek_dc_print_plan(FILE *f, const struct bek_dc_volume *v, size_t n, const s
 			x->active[0] ? "online" : "offline", x->active[0] ? x->active : x->name);
 		if (x->action == BEK_DC_ADOPT_RECOVERED)
 			fprintf(f, "  header:  %s records a chunk cut by a crash; the boot recovered it in its copy %s, "
-				"which takes its place (the header as it is kept with the backups)\n", x->header, x->recovered);
+				"which takes its place (its metadata as it is now kept with the backups)\n", x->header, x->recovered);
 		fprintf(f, "  key:     %s\n", key);
 		if (r->rate > 0)
 			fprintf(f, "  time:    about %s (%.0f MiB to read and write at the measured %.0f MiB/s)\n",

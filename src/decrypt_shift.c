@@ -15,28 +15,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "fileio.h"
 #include "log.h"
 
 #define ROOM_FOR_LUKS2 (4u << 20)   /* what a detached LUKS1 header file grows to, at least */
-
-static int copy_file(const char *from, const char *to)
-{
-	int in = open(from, O_RDONLY | O_CLOEXEC), out = -1, r = 0;
-	if (in < 0)
-		return -errno;
-	out = open(to, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
-	if (out < 0)
-		r = -errno;
-	char buf[65536];
-	for (ssize_t n; r == 0 && (n = read(in, buf, sizeof(buf))) != 0;) {
-		if (n < 0 || write(out, buf, (size_t)n) != n)
-			r = n < 0 ? -errno : -EIO;
-	}
-	close(in);
-	if (out >= 0 && close(out) < 0 && r == 0)
-		r = -errno;
-	return r;
-}
 
 int bek_dc_convert_luks1(struct bek_dc_volume *v, struct crypt_device **cd, const char *dir)
 {
@@ -53,7 +35,7 @@ int bek_dc_convert_luks1(struct bek_dc_volume *v, struct crypt_device **cd, cons
 	char tmp[PATH_MAX + 16];
 	snprintf(tmp, sizeof(tmp), "%s.bek-new", v->header);
 	unlink(tmp);
-	r = copy_file(v->header, tmp);
+	r = bek_copy_file(v->header, tmp, 0600);
 	struct stat st;
 	if (r == 0 && stat(tmp, &st) == 0 && (uint64_t)st.st_size < ROOM_FOR_LUKS2 && truncate(tmp, ROOM_FOR_LUKS2) < 0)
 		r = -errno;

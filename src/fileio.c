@@ -21,6 +21,34 @@ int bek_read_line(const char *path, char *buf, size_t size)
 	return 0;
 }
 
+int bek_copy_file(const char *from, const char *to, mode_t mode)
+{
+	char buf[65536];
+	int in = open(from, O_RDONLY | O_CLOEXEC);
+	if (in < 0)
+		return -errno;
+	int out = open(to, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, mode);
+	int r = out < 0 ? -errno : 0;
+	while (r == 0) {
+		ssize_t n = read(in, buf, sizeof(buf));
+		if (n <= 0) {
+			r = n < 0 ? -errno : 0;
+			break;
+		}
+		for (ssize_t done = 0, w; r == 0 && done < n; done += w)
+			if ((w = write(out, buf + done, (size_t)(n - done))) < 0)
+				r = -errno;
+	}
+	if (r == 0 && fsync(out) < 0)
+		r = -errno;
+	if (out >= 0 && close(out) < 0 && r == 0)
+		r = -errno;
+	close(in);
+	if (r < 0 && out >= 0)
+		unlink(to);
+	return r;
+}
+
 int bek_sync_parent(const char *path)
 {
 	char dir[4096];

@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <libcryptsetup.h>
 #include <limits.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -43,6 +44,13 @@ int bek_luks2_seqid(const unsigned char *buf, size_t len, uint64_t *seqid, char 
 	return 0;
 }
 
+/* A binary header's size, which is also the offset of the second one: 16 KiB to 4 MiB, a
+ * power of two. */
+static bool hdr_size_ok(uint64_t size)
+{
+	return size >= 16384 && size <= (4u << 20) && !(size & (size - 1));
+}
+
 /* The higher sequence number of a header file's two binary headers (libcryptsetup uses
  * the newer valid one), and the UUID. 0 or -errno. */
 static int file_seqid(const char *path, uint64_t *seqid, char uuid[40])
@@ -55,42 +63,12 @@ static int file_seqid(const char *path, uint64_t *seqid, char uuid[40])
 	int r = n < 0 ? -errno : bek_luks2_seqid(buf, (size_t)n, seqid, uuid);
 	uint64_t second_at = r == 0 ? be64(buf + 8) : 0, s2;
 	char u2[40];
-	/* The secondary header sits hdr_size bytes in (16 KiB to 4 MiB, a power of two). */
-	if (r == 0 && second_at >= 16384 && second_at <= (4u << 20) && !(second_at & (second_at - 1))) {
+	if (r == 0 && hdr_size_ok(second_at)) {
 		n = pread(fd, buf, sizeof(buf), (off_t)second_at);
 		if (n > 0 && bek_luks2_seqid(buf, (size_t)n, &s2, u2) == 0 && strcmp(u2, uuid) == 0 && s2 > *seqid)
 			*seqid = s2;
 	}
 	close(fd);
-	return r;
-}
-
-/* Copies from into a new file to (mode), fsynced. 0 or -errno. */
-static int copy_file(const char *from, const char *to, mode_t mode)
-{
-	char buf[65536];
-	int in = open(from, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-	if (in < 0)
-		return -errno;
-	int out = open(to, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, mode);
-	int r = out < 0 ? -errno : 0;
-	while (r == 0) {
-		ssize_t n = read(in, buf, sizeof(buf));
-		if (n <= 0) {
-			r = n < 0 ? -errno : 0;
-			break;
-		}
-		for (ssize_t done = 0, w; r == 0 && done < n; done += w)
-			if ((w = write(out, buf + done, (size_t)(n - done))) < 0)
-				r = -errno;
-	}
-	if (r == 0 && fsync(out) < 0)
-		r = -errno;
-	if (out >= 0 && close(out) < 0 && r == 0)
-		r = -errno;
-	close(in);
-	if (r < 0 && out >= 0)
-		unlink(to);
 	return r;
 }
 
@@ -102,7 +80,7 @@ static int replace_file(const char *from, const char *to)
 	struct stat st;
 	if (snprintf(tmp, sizeof(tmp), "%s" BEK_RECOVERED_TMP, to) >= (int)sizeof(tmp))
 		return -ENAMETOOLONG;
-	int r = copy_file(from, tmp, lstat(to, &st) == 0 && S_ISREG(st.st_mode) ? st.st_mode & 0777 : 0600);
+	int r = bek_copy_file(from, tmp, lstat(to, &st) == 0 && S_ISREG(st.st_mode) ? st.st_mode & 0777 : 0600);
 	if (r == 0 && rename(tmp, to) < 0) {
 		r = -errno;
 		unlink(tmp);
@@ -165,15 +143,14 @@ int bek_recovered_check(const char *copy, const char *header, char why[BEK_WHY_M
 	return 0;
 }
 
-/* The binary header's size (the offset of the second metadata copy) of a LUKS2 header
- * file: 16 KiB to 4 MiB, a power of two. 0 or -errno. */
+/* The binary header's size of a LUKS2 header file (hdr_size_ok). 0 or -errno. */
 static int hdr_size_of(int fd, uint64_t *size)
 {
 	unsigned char b[16];
 	if (pread(fd, b, sizeof(b), 0) != (ssize_t)sizeof(b))
 		return -EIO;
 	*size = be64(b + 8);
-	return *size >= 16384 && *size <= (4u << 20) && !(*size & (*size - 1)) ? 0 : -EINVAL;
+	return hdr_size_ok(*size) ? 0 : -EINVAL;
 }
 
 /* Whether two open files have the same size and the same bytes from offset on. */
