@@ -195,6 +195,8 @@ class Boot:
             "dm_by_uuid": field(text, "dm-by-uuid"),
             # rootinit's "DRIVER:REFCNT,..." of the kernel's xts(aes) algorithms, or "none"
             "xts_aes": field(text, "xts-aes"),
+            # rootinit's loaded kernel modules, "NAME,..." or "none"
+            "modules": field(text, "modules"),
             "unlock_ms": [int(m) for m in UNLOCK_MS.findall(text)],
             "events": self.events,
             "qemu": self.status,

@@ -18,6 +18,7 @@
  *   BEK-TEST: xts-aes=DRIVER:REFCNT,...|none   every kernel algorithm named xts(aes) in
  *                                    /proc/crypto, its driver and reference count: the one
  *                                    dm-crypt holds for the root counts more than 1
+ *   BEK-TEST: modules=NAME,...|none  the loaded kernel modules (/proc/modules), in its order
  * /run is not fresh: systemd moves the initramfs' /run into the new root, so anything the
  * initramfs left there is still visible.  Key material is a regular file below /run or /tmp
  * whose first SCAN_MAX bytes contain one of the keys listed, one a line, in NEEDLE_FILE
@@ -276,6 +277,22 @@ static void list_xts_aes(void)
 	fprintf(con, "%s\n", n ? "" : "none");
 }
 
+/* /proc/modules: the name is each line's first field. */
+static void list_modules(void)
+{
+	char line[512], name[64];
+	int n = 0;
+	FILE *f = fopen("/proc/modules", "r");
+
+	fprintf(con, "BEK-TEST: modules=");
+	while (f && fgets(line, sizeof line, f))
+		if (sscanf(line, "%63s", name) == 1)
+			fprintf(con, "%s%s", n++ ? "," : "", name);
+	if (f)
+		fclose(f);
+	fprintf(con, "%s\n", n ? "" : "none");
+}
+
 /* The switch_root moment, timestamped by the kernel: qemu/bench.py reads it. */
 static void kmsg_started(void)
 {
@@ -395,6 +412,7 @@ int main(void)
 	list_dm_table_flags();
 	count_dm_by_uuid();
 	list_xts_aes();
+	list_modules();
 	fprintf(con, "BEK-TEST: key-material=");
 	if ((unchecked = load_needles()))
 		fprintf(con, "%s\n", unchecked);

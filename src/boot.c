@@ -14,6 +14,7 @@
 #include "header.h"
 #include "log.h"
 #include "plan.h"
+#include "preload.h"
 #include "timing.h"
 #include "volume.h"
 #include "wait.h"
@@ -62,6 +63,8 @@ static void plan_from(struct boot *b, struct volume *v, const struct bek_luks_in
 	bek_plan_volume(b->cfg, v->entry, info, &v->plan);
 	v->planned_us = bek_clock_us();
 	v->state = VOL_READY;
+	if (v->plan.use && v->plan.own)
+		bek_preload_start(v->entry ? "an ADE crypttab entry" : info->token_id >= 0 ? "a bek token" : "rd.bek.*");
 	if (strcmp(v->plan.label, b->cfg->label) != 0)
 		b->rescan = true;   /* filesystems with that label were not kept so far */
 	/* dracut's hostonly images also name a crypttab volume by rd.luks.uuid=; as in
@@ -248,9 +251,11 @@ static void add_filesystem(struct boot *b, const char *node, dev_t devnum, const
 				"labelled for it (its limit)", node, BEK_FS_MAX);
 		return;
 	}
-	if (b->disks.n_fs > before && wanted)
+	if (b->disks.n_fs > before && wanted) {
 		bek_log(LOG_NOTICE, "found BEK disk %s (%s, label \"%s\") after %ld ms", node, pr->type, pr->label,
 			(long)((bek_clock_us() - b->start_us) / 1000));
+		bek_preload_start("a BEK disk");
+	}
 	for (size_t i = 0; i < b->n_vols; i++)
 		fetch_header(b, &b->vols[i]);
 }
@@ -326,6 +331,8 @@ static int boot_worker(void *ud)
 	if (r < 0)
 		return bek_log_errno(LOG_ERR, r, "Failed to make mounts private: %m"), BEK_EXIT_ERROR;
 	bek_luks_quiet();
+	if (b->n_entries || b->cfg->asked)
+		bek_preload_start(b->n_entries ? "ADE crypttab entries" : "rd.bek.* on the command line");
 	bek_timing_add(BEK_T_STARTUP, bek_timing_started());
 	r = bek_wait_run(b->cfg->timeout_s * 1000u, b->cfg->settled_after, &ops, b, b->act);
 	int rc;

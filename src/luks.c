@@ -17,6 +17,7 @@
 
 #include "deadline.h"
 #include "kcrypto.h"
+#include "preload.h"
 #include "log.h"
 #include "plan.h"
 #include "recovered.h"
@@ -166,6 +167,7 @@ static void prepare_kernel_cipher(struct crypt_device *cd)
 	const char *cipher = crypt_get_cipher(cd), *mode = crypt_get_cipher_mode(cd);
 	if (!cipher || !mode)
 		return;
+	bek_preload_wait();   /* crypto_user, dm-crypt and XTS, when a BEK boot began loading them */
 	uint64_t t = bek_clock_us();
 	char module[BEK_KCIPHER_NAME_MAX], ms[24];
 	int r = bek_kcrypto_prepare(cipher, mode, module);

@@ -47,15 +47,18 @@ bek_systemd() {
 
 # Kernel modules the unlock path needs: VFAT with the codepage and charset bek-unlock
 # mounts it with (codepage=437,iocharset=ascii, on every kernel), dm-crypt with the XTS
-# template (and ECB, its soft dependency), and the
-# crypto user interface (crypto_user) through which bek-unlock builds the volume's kernel
-# cipher ahead of dm-crypt's table load without module requests (src/kcrypto.h: without
-# it, dm-crypt building xts(aes) from templates asks modprobe for seven modules that do
-# not exist, 0.7 s under TCG, seen with trace_event=module:module_request). The kernel
-# would load them on demand, one modprobe at a time, just after the BEK disk appears
-# (measured: the first VFAT mount took ~0.4 s under TCG); systemd-modules-load loads
-# them early instead, while udev is still coldplugging. Not aesni_intel: loading it runs
-# the self-tests of all its algorithms, 2.2 s under TCG, before udev starts (measured:
+# template (and ECB, its soft dependency), and the crypto user interface (crypto_user)
+# through which bek-unlock builds the volume's kernel cipher ahead of dm-crypt's table
+# load without module requests (src/kcrypto.h: without it, dm-crypt building xts(aes)
+# from templates asks modprobe for seven modules that do not exist, 0.7 s under TCG, and
+# an AES-NI CPU's module cannot be loaded first). The kernel would load them on demand,
+# one modprobe at a time, just after the BEK disk appears (measured: the first VFAT mount
+# took ~0.4 s under TCG). bek-unlock itself loads them, with one modprobe in the
+# background (src/preload.h), as soon as the boot turns out to be a BEK boot (an ADE
+# crypttab entry, rd.bek.*, a bek token, a BEK disk): a host without a BEK disk whose
+# volumes are not bek-unlock's loads none of them (systemd-modules-load loading them on
+# every boot delayed udevd's start there by 0.1-0.8 s under TCG). Not aesni_intel: udev
+# loads it for the CPU (its self-tests take 2.2 s under TCG; loaded before udev starts,
 # the BEK disk appeared 1.18x later than stock's). Nor algif_skcipher (AF_ALG):
 # libcryptsetup's libgcrypt backend decrypts an AES keyslot itself and only asks the
 # kernel for a cipher libgcrypt lacks; the module is in the image for that, loaded on
@@ -163,9 +166,9 @@ install() {
     bek_install_crypttab
     inst_binary "$(bek_unlock_bin)" /usr/sbin/bek-unlock
     inst_simple "$(bek_unlock_glue)" "$BEK_GLUE_PATH"
-    mkdir -p "$initdir/etc/modules-load.d"
+    mkdir -p "$initdir/etc/bek-unlock"
     # shellcheck disable=SC2086
-    printf '%s\n' $BEK_PRELOAD > "$initdir/etc/modules-load.d/bek-unlock.conf"
+    printf '%s\n' $BEK_PRELOAD > "$initdir/etc/bek-unlock/preload"
     if bek_systemd; then
         bek_install_systemd
         bek_check_prompt
