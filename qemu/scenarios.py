@@ -138,6 +138,19 @@ def no_modprobe(*modules):
     return ("no modprobe for %s" % ", ".join(modules), pred)
 
 
+def loaded_after(text, module):
+    """The kernel loaded module only after the bek-unlock line containing text, or never (a
+    boot with trace_event=module:module_load: the trace must show some load)."""
+    def pred(r):
+        with open(r["log"], errors="replace") as f:
+            log = f.read()
+        said = log.find("bek-unlock: ")
+        said = log.find(text, said) if said >= 0 else -1
+        loads = [m.start() for m in re.finditer(r"module_load: %s\b" % re.escape(module), log)]
+        return "module_load: " in log and said >= 0 and all(p > said for p in loads)
+    return ("%s loaded only after \"%s\"" % (module, text), pred)
+
+
 def console(text):
     """The guest's console log (any line, a test hook's included) contains text."""
     def pred(r):
@@ -675,7 +688,8 @@ SCENARIOS = [
       checks=[before_prompt("while deriving the key for keyslot 1"), line("stopped after"),
               gap(FIRST, "Please enter passphrase", 0, 10 + 5 + 15), PROMPT] + REACHED),
     S("named-nobek", "rd.luks.uuid= only, no token, no BEK disk, no rd.bek.*: prompt as soon as the baseline's",
-      "root-notoken.img", typed=True, versus_base=True, cpu="max,aes=off",
+      "root-notoken.img", args=["trace_event=module:module_load", "tp_printk"], typed=True, versus_base=True,
+      cpu="max,aes=off",
       # bek-unlock's own delay, inside the boot, on the guest's clock: the kernel announced
       # the LUKS disk -> bek-unlock stepped aside once udev had settled (udev's probe of the
       # disk lies in between: 1.2 s measured on a loaded host; 5 s holds on a guest three
@@ -687,10 +701,13 @@ SCENARIOS = [
       # 2-3 s under TCG (milliseconds on a real CPU), and "udev settled" is what bek-unlock
       # waits for here, as dracut's initqueue does.
       # A host without a BEK disk whose volume is not bek-unlock's loads none of the unlock
-      # path's modules (systemd-modules-load loaded them on every boot: udevd started later).
+      # path's modules (systemd-modules-load loaded them on every boot: udevd started later),
+      # nor device-mapper before bek-unlock has stepped aside (its check for an open mapping
+      # had the kernel load dm_mod, before the prompt).
       checks=[before_prompt("present when udev settled"),
               gap("[vda]", "present when udev settled", 0, 5), vs_base(10),
-              modules_not_loaded("vfat", "nls_cp437", "nls_ascii", "crypto_user"), PROMPT] + REACHED),
+              modules_not_loaded("vfat", "nls_cp437", "nls_ascii", "crypto_user"),
+              loaded_after("present when udev settled", "dm_mod"), PROMPT] + REACHED),
     # initrd-twin.img: a second "bek-unlock boot" unit; both wait, the BEK disk comes, both race.
     S("twin", "two bek-unlock units at once, BEK disk hot-plugged: one unlocks, the other sees it open",
       "root-token.img", [], ["bektest.twin"], initrd="twin", hotplug=("bek-good.img", 4, "Starting bek-unlock", 10),
