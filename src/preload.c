@@ -74,7 +74,9 @@ void bek_preload_start(const char *why)
 	size_t argc = 5, used = 0;
 	for (size_t i = 0; i < list.n; i++) {
 		argv[argc++] = list.names[i];
-		used += (size_t)snprintf(loading + used, sizeof(loading) - used, "%s%s", i ? " " : "", list.names[i]);
+		if (used < sizeof(loading))   /* always, by the sizes; never past the end */
+			used += (size_t)snprintf(loading + used, sizeof(loading) - used, "%s%s", i ? " " : "",
+						 list.names[i]);
 	}
 	argv[argc] = NULL;
 	posix_spawn_file_actions_t fa;
