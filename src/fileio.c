@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -19,6 +20,47 @@ int bek_read_line(const char *path, char *buf, size_t size)
 	buf[n] = '\0';
 	buf[strcspn(buf, "\n")] = '\0';
 	return 0;
+}
+
+char *bek_read_small(const char *path, int oflags, size_t max, size_t *len)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | oflags);
+	if (fd < 0)
+		return NULL;
+	size_t cap = 0, n = 0;
+	char *buf = NULL;
+	int e;
+	for (;;) {
+		if (n == cap) {
+			size_t next = cap ? cap * 2 : 4096;
+			char *more = cap < max ? realloc(buf, (next > max ? max : next) + 1) : NULL;
+			if (!more) {
+				e = cap < max ? ENOMEM : EFBIG;
+				goto fail;
+			}
+			buf = more;
+			cap = next > max ? max : next;
+		}
+		ssize_t got = read(fd, buf + n, cap - n);
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got < 0) {
+			e = errno;
+			goto fail;
+		}
+		if (got == 0)
+			break;
+		n += (size_t)got;
+	}
+	close(fd);
+	buf[n] = '\0';
+	*len = n;
+	return buf;
+fail:
+	free(buf);
+	close(fd);
+	errno = e;
+	return NULL;
 }
 
 int bek_copy_file(const char *from, const char *to, mode_t mode)

@@ -15,6 +15,7 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
+#include "fileio.h"
 #include "kcipher.h"
 
 /* From the kernel's <linux/crypto.h>, which is not UAPI: stable since 4.x. */
@@ -124,43 +125,6 @@ static int build(int fd, const struct bek_kcipher *k)
 	return r < 0 ? r : BEK_KCRYPTO_BUILT;
 }
 
-/* A whole small file (sysfs, modules.alias) into a new NUL-terminated buffer; *len its
- * length. NULL on any error, or when the file has max bytes or more. */
-static char *slurp(const char *path, size_t max, size_t *len)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return NULL;
-	size_t cap = 0, n = 0;
-	char *buf = NULL;
-	for (;;) {
-		if (n == cap) {
-			size_t next = cap ? cap * 2 : 4096;
-			char *more = cap < max ? realloc(buf, (next > max ? max : next) + 1) : NULL;
-			if (!more)
-				goto fail;
-			buf = more;
-			cap = next > max ? max : next;
-		}
-		ssize_t got = read(fd, buf + n, cap - n);
-		if (got < 0 && errno == EINTR)
-			continue;
-		if (got < 0)
-			goto fail;
-		if (got == 0)
-			break;
-		n += (size_t)got;
-	}
-	close(fd);
-	buf[n] = '\0';
-	*len = n;
-	return buf;
-fail:
-	free(buf);
-	close(fd);
-	return NULL;
-}
-
 /* The module udev loads for this CPU that provides the cipher (kcipher.h), by the running
  * kernel's modules.alias (depmod's, in the image) and the CPU's modalias: 1 and its name
  * in module, or 0. */
@@ -173,8 +137,8 @@ static int cpu_module(const char *cipher, char module[BEK_KCIPHER_NAME_MAX])
 	module[0] = '\0';
 	if (uname(&u) < 0 || snprintf(path, sizeof(path), "/lib/modules/%s/modules.alias", u.release) >= (int)sizeof(path))
 		return 0;
-	char *cpu = slurp("/sys/devices/system/cpu/modalias", 65536, &mlen);
-	char *aliases = cpu ? slurp(path, 64u << 20, &alen) : NULL;
+	char *cpu = bek_read_small("/sys/devices/system/cpu/modalias", 0, 65536, &mlen);
+	char *aliases = cpu ? bek_read_small(path, 0, 64u << 20, &alen) : NULL;
 	if (cpu && aliases) {
 		cpu[strcspn(cpu, "\n")] = '\0';
 		found = bek_kcipher_cpu_module(aliases, alen, cpu, cipher, module) > 0;

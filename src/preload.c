@@ -7,10 +7,12 @@
 #include <spawn.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "fileio.h"
 #include "log.h"
 #include "modlist.h"
 #include "timing.h"
@@ -24,37 +26,20 @@ static char loading[BEK_MODLIST_MAX * (BEK_MODNAME_MAX + 1)];   /* "vfat nls_cp4
 /* The list, or n == 0 when there is none to load (said when it is unusable). */
 static void read_list(struct bek_modlist *list)
 {
-	char buf[BEK_PRELOAD_FILE_MAX + 1];
-	size_t len = 0;
+	size_t len;
 	list->n = 0;
-	int fd = open(BEK_PRELOAD_LIST, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY);
-	if (fd < 0) {
-		if (errno != ENOENT)
-			bek_log_errno(LOG_WARNING, errno, "Failed to open %s: %m; the kernel loads the unlock "
-				      "path's modules on demand", BEK_PRELOAD_LIST);
-		return;
-	}
-	for (;;) {
-		ssize_t n = read(fd, buf + len, sizeof(buf) - len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
+	char *text = bek_read_small(BEK_PRELOAD_LIST, O_NOFOLLOW, BEK_PRELOAD_FILE_MAX + 1, &len);
+	if (!text) {
+		if (errno == EFBIG)
+			bek_log(LOG_WARNING, "ignoring %s: over %d bytes; the kernel loads the unlock path's modules "
+				"on demand", BEK_PRELOAD_LIST, BEK_PRELOAD_FILE_MAX);
+		else if (errno != ENOENT)
 			bek_log_errno(LOG_WARNING, errno, "Failed to read %s: %m; the kernel loads the unlock "
 				      "path's modules on demand", BEK_PRELOAD_LIST);
-			close(fd);
-			return;
-		}
-		len += (size_t)n;
-		if (n == 0 || len == sizeof(buf))
-			break;
-	}
-	close(fd);
-	if (len > BEK_PRELOAD_FILE_MAX) {
-		bek_log(LOG_WARNING, "ignoring %s: over %d bytes; the kernel loads the unlock path's modules on demand",
-			BEK_PRELOAD_LIST, BEK_PRELOAD_FILE_MAX);
 		return;
 	}
-	bek_modlist_parse(buf, len, list);
+	bek_modlist_parse(text, len, list);
+	free(text);
 	if (list->rejected)
 		bek_log(LOG_WARNING, "%s: ignoring %zu line(s) that are not a kernel module name (or over %d names)",
 			BEK_PRELOAD_LIST, list->rejected, BEK_MODLIST_MAX);
