@@ -8,11 +8,13 @@
 #include <limits.h>
 #include <string.h>
 #include <sys/inotify.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "deadline.h"
 #include "log.h"
 #include "timing.h"
+#include "uevent.h"
 
 #define MONITOR_BUFFER (4 * 1024 * 1024)
 
@@ -174,11 +176,32 @@ static void unseen_free(struct unseen *u)
 
 /* Everything a monitor has ready; from the kernel's monitor only what bek_may_read()
  * allows ("remove" included: the device is gone whatever udev has yet to say). */
+/* Drops, unparsed, the kernel's pending messages that are no block device's
+ * (bek_uevent_maybe_block()), up to the first that may be one or none is left: libudev
+ * would parse each of a coldplug's hundreds into a device to find that out, a cost on
+ * the CPU udev needs (one vCPU). A message larger than the buffer is left to libudev. */
+#define UEVENT_PEEK 8192
+static void drop_foreign(int fd)
+{
+	char buf[UEVENT_PEEK];
+	for (;;) {
+		ssize_t n = recv(fd, buf, sizeof(buf), MSG_PEEK | MSG_DONTWAIT);
+		if (n <= 0 || bek_uevent_maybe_block(buf, (size_t)n))
+			return;
+		if (recv(fd, buf, sizeof(buf), MSG_DONTWAIT) <= 0)
+			return;
+	}
+}
+
 static void read_monitor(struct udev_monitor *mon, bool kernel, struct unseen *u, const struct bek_wait_ops *ops,
 		  void *ud)
 {
 	struct udev_device *dev;
-	while ((dev = udev_monitor_receive_device(mon))) {
+	for (;;) {
+		if (kernel)
+			drop_foreign(udev_monitor_get_fd(mon));
+		if (!(dev = udev_monitor_receive_device(mon)))
+			break;
 		const char *action = udev_device_get_action(dev);
 		dev_t d = udev_device_get_devnum(dev);
 		if (!kernel) {

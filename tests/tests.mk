@@ -23,7 +23,7 @@ unit_src_deadline := src/deadline.c src/log.c src/timing.c
 unit_ld_deadline  := -Wl,--wrap=crypt_status,--wrap=dm_task_create,--wrap=dm_task_set_name,--wrap=dm_task_destroy \
                      -Wl,--wrap=dm_task_run,--wrap=dm_task_get_info,--wrap=fork
 # The wait for block devices: its one rule for what it reads, udev's queue unavailable.
-unit_src_wait     := src/wait.c src/probe.c src/cmdline.c src/keyname.c src/log.c src/timing.c src/deadline.c
+unit_src_wait     := src/wait.c src/uevent.c src/probe.c src/cmdline.c src/keyname.c src/log.c src/timing.c src/deadline.c
 unit_ld_wait      := -Wl,--wrap=udev_queue_new
 unit_src_adeconfig := src/adeconfig_text.c src/adeconfig_edit.c src/adeconfig_cmdline.c src/adeconfig_lvm.c
 SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer

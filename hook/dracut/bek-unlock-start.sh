@@ -7,7 +7,9 @@
 # The unlock path's kernel modules are bek-unlock's to load, once the boot turns out to
 # be a BEK boot (/etc/bek-unlock/preload).
 # The start itself is the glue library's (shared with initramfs-tools); rd.bek.timeout
-# comes from dracut's getarg (/etc/cmdline.d and the kernel command line).
+# is read from /etc/cmdline.d and the kernel command line by the library's shell
+# built-ins, as bek-unlock reads it (dracut's getarg would run dracut-getarg: one more
+# program before the coldplug, on every boot).
 # shellcheck disable=SC1091   # the library is in the image
 type bek_glue_start > /dev/null 2>&1 || . /usr/lib/bek-unlock/bek-unlock-glue.sh
-bek_glue_start dracut "$(getarg rd.bek.timeout)"
+bek_glue_start dracut "$(bek_glue_cmdline_arg rd.bek.timeout)"

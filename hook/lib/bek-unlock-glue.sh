@@ -84,8 +84,12 @@ bek_glue_start() {
     t=$(bek_glue_timeout "$2")
     # bek-unlock stops itself at rd.bek.timeout + 5 s; 20 s more for starting under load.
     until=$(($(bek_glue_uptime) + t + 25))
-    mkdir -p "$BEK_GLUE_RUN"
-    rm -f "$BEK_GLUE_RUN/rc" "$BEK_GLUE_RUN/pid"
+    # Each program run costs tens of ms of the one CPU udev's coldplug needs (TCG): only
+    # what is needed (a first start finds neither the directory nor old files).
+    [ -d "$BEK_GLUE_RUN" ] || mkdir -p "$BEK_GLUE_RUN"
+    if [ -e "$BEK_GLUE_RUN/rc" ] || [ -e "$BEK_GLUE_RUN/pid" ]; then
+        rm -f "$BEK_GLUE_RUN/rc" "$BEK_GLUE_RUN/pid"
+    fi
     echo "$until" > "$BEK_GLUE_RUN/until"
     # To the kernel's log (hence the console) with its timestamp, as bek-unlock's own lines.
     echo "<30>$tag: Starting bek-unlock in the background (rd.bek.timeout=$t s)" > "$BEK_GLUE_KMSG"
