@@ -66,7 +66,7 @@ $(QEMU_BEK): qemu/initramfs.sh $(QEMU_KVER) build/stage/.stamp
 # The test hooks go in with dracut --include (a tree: the twin unit and its
 # sysinit.target.wants link, the udev rule).
 QEMU_TEST_UNITS := qemu/bek-test-dm.service qemu/bek-test-dmbek.service qemu/bek-test-leftovers.service \
-                   qemu/bek-test-tableload.service
+                   qemu/bek-test-tableload.service qemu/bek-test-preload.service
 $(QEMU_TWIN): qemu/initramfs.sh qemu/bek-unlock-twin.service qemu/bek-test-udev.rules $(QEMU_TEST_UNITS) \
     qemu/bek-test-modprobe-hold \
     $(QEMU_KVER) build/stage/.stamp

@@ -764,6 +764,17 @@ SCENARIOS = [
       checks=[console("bek-test: holding modprobe"), before_prompt("stopped after 10 s"),
               line("removed the half-made mapping luks-"), no_line("Failed to remove"), PROMPT] + REACHED
       + [dm("luks-{uuid}")]),
+    # initrd-twin.img's bek-test-preload.service: bek-unlock's background modprobe of the
+    # unlock path's modules hangs (crypto_user's modprobe.d install command sleeps), and
+    # bek-unlock waits for it before it prepares the cipher; rd.bek.timeout=5: stopped at
+    # 10 s, and the console says it was waiting for that modprobe (before, it said "while
+    # reading key file ... from /dev/vdb", read long before).
+    S("preload-held", "modprobe of the unlock path's modules hangs: stopped at the deadline, says so, prompt, typed",
+      "root-token.img", ["bek-good.img"], ["bektest.hold_preload", "rd.bek.timeout=5"], initrd="twin",
+      typed=True, deadline=150,
+      checks=[console("bek-test: preload held"), before_prompt("stopped after 10 s"),
+              line("while waiting for modprobe to load the unlock path's kernel modules (vfat "),
+              PROMPT] + REACHED),
     # ---- AES-NI: the root never bound to a software cipher (issue 20 section 4) ----
     # initrd-twin.img's udev rule (bektest.aesni_late) keeps udev from loading aesni_intel
     # for the CPU until the root's device-mapper device is resumed: the order where the

@@ -162,12 +162,13 @@ static int activate_any(struct crypt_device *cd, const char *name, const struct 
 }
 
 /* Before the table load: see kcrypto.h. A failure only costs dm-crypt its own lookup. */
-static void prepare_kernel_cipher(struct crypt_device *cd)
+static void prepare_kernel_cipher(struct crypt_device *cd, struct bek_activity *act)
 {
 	const char *cipher = crypt_get_cipher(cd), *mode = crypt_get_cipher_mode(cd);
 	if (!cipher || !mode)
 		return;
-	bek_preload_wait();   /* crypto_user, dm-crypt and XTS, when a BEK boot began loading them */
+	bek_preload_wait(act);   /* crypto_user, dm-crypt and XTS, when a BEK boot began loading them */
+	bek_activity(act, false, "preparing the kernel's %s-%s cipher", cipher, mode);
 	uint64_t t = bek_clock_us();
 	char module[BEK_KCIPHER_NAME_MAX], ms[24];
 	int r = bek_kcrypto_prepare(cipher, mode, module);
@@ -234,7 +235,7 @@ int bek_luks_unlock(struct crypt_device *loaded, const char *device, const char 
 		snprintf(cut_uuid, sizeof(cut_uuid), "%s", crypt_get_uuid(cd));
 	uint64_t cpu = bek_cpu_us();
 	t = bek_clock_us();
-	prepare_kernel_cipher(cd);
+	prepare_kernel_cipher(cd, act);
 	if (keyslot < 0)
 		r = activate_any(cd, name, key, flags, avail_kb, &need_mib, &skipped, act);
 	else if (fits_memory(cd, keyslot, avail_kb, &need_mib))

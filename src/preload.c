@@ -89,10 +89,11 @@ void bek_preload_start(const char *why)
 	bek_log(LOG_DEBUG, "loading the unlock path's kernel modules (%s) in the background: %s", loading, why);
 }
 
-void bek_preload_wait(void)
+void bek_preload_wait(struct bek_activity *act)
 {
 	if (loader < 0)
 		return;
+	bek_activity(act, false, "waiting for modprobe to load the unlock path's kernel modules (%s)", loading);
 	uint64_t t = bek_clock_us();
 	int status = 0;
 	pid_t r;

@@ -8,6 +8,8 @@
 #ifndef BEK_PRELOAD_H
 #define BEK_PRELOAD_H
 
+#include "deadline.h"
+
 #define BEK_PRELOAD_LIST "/etc/bek-unlock/preload"
 #define BEK_PRELOAD_FILE_MAX 4096
 
@@ -17,7 +19,9 @@
 void bek_preload_start(const char *why);
 
 /* Waits for that modprobe to end, if one runs (before the cipher is prepared: the
- * build ahead needs crypto_user). The worker's deadline bounds the wait. */
-void bek_preload_wait(void);
+ * build ahead needs crypto_user). The worker's deadline bounds the wait; act says what
+ * is waited for, so that a modprobe hung in a module's init is what the deadline's
+ * message names. */
+void bek_preload_wait(struct bek_activity *act);
 
 #endif
