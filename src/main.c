@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "boot.h"
 #include "config.h"
@@ -185,6 +186,11 @@ static int boot(const char *settled_after)
 	/* Never let key material reach a core dump or a file we create. */
 	(void)prctl(PR_SET_DUMPABLE, 0);
 	umask(0077);
+	/* Started in the background by the glue of an initramfs without systemd (the only
+	 * caller of --settled-after): a session of its own, out of the init shell's (as
+	 * setsid(1) did); a systemd service is in one already. */
+	if (settled_after)
+		(void)setsid();
 	bek_log_to_kmsg();
 	static struct bek_crypttab_entry entries[BEK_MAX_TARGETS + 1];
 	int r = bek_config_load(&cfg, NULL);

@@ -8,7 +8,7 @@
 # (/usr/lib/bek-unlock/bek-unlock-glue.sh), sourced by both build-time hooks from there and
 # copied by both into the image at the same path, where the boot scripts source it.
 # POSIX sh (dash, busybox sh, bash); the boot-time functions use shell built-ins, read,
-# mkdir, setsid and sleep only (an initramfs-tools image may have klibc's tools, no sed).
+# mkdir, rm and sleep only (an initramfs-tools image may have klibc's tools, no sed).
 # Nothing here knows a world's idioms: the caller passes what its world has (dracut's
 # getarg, or bek_glue_cmdline_arg where there is none) and provides the callbacks
 # bek_glue_carry_ade calls. Every function is prefixed bek_glue_ and keeps its variables
@@ -75,8 +75,9 @@ bek_glue_uptime() {
     echo "${now%%.*}"
 }
 
-# bek_glue_start TAG TIMEOUT: starts "bek-unlock boot" detached (its own session when
-# setsid is there), stdio on /dev/null (it logs to /dev/kmsg itself), and returns at once.
+# bek_glue_start TAG TIMEOUT: starts "bek-unlock boot" in the background, stdio on
+# /dev/null (it logs to /dev/kmsg itself; with --settled-after it puts itself in a
+# session of its own, away from the console's signals), and returns at once.
 # TAG names the world on the console line; TIMEOUT is rd.bek.timeout's raw value, as the
 # caller's world reads it.
 bek_glue_start() {
@@ -93,14 +94,12 @@ bek_glue_start() {
     echo "$until" > "$BEK_GLUE_RUN/until"
     # To the kernel's log (hence the console) with its timestamp, as bek-unlock's own lines.
     echo "<30>$tag: Starting bek-unlock in the background (rd.bek.timeout=$t s)" > "$BEK_GLUE_KMSG"
-    # shellcheck disable=SC2016   # expanded by the inner shell
-    if command -v setsid > /dev/null 2>&1; then
-        setsid /bin/sh -c '"$1" boot --settled-after "$2/triggered"; echo $? > "$2/rc"' \
-            sh "$BEK_GLUE_BIN" "$BEK_GLUE_RUN" < /dev/null > /dev/null 2>&1 &
-    else
-        /bin/sh -c '"$1" boot --settled-after "$2/triggered"; echo $? > "$2/rc"' \
-            sh "$BEK_GLUE_BIN" "$BEK_GLUE_RUN" < /dev/null > /dev/null 2>&1 &
-    fi
+    # A subshell waits for it and writes its exit code: no program to run for that
+    # (setsid and sh -c were two, before the coldplug, on every boot).
+    (
+        "$BEK_GLUE_BIN" boot --settled-after "$BEK_GLUE_RUN/triggered" < /dev/null > /dev/null 2>&1
+        echo $? > "$BEK_GLUE_RUN/rc"
+    ) < /dev/null > /dev/null 2>&1 &
     echo $! > "$BEK_GLUE_RUN/pid"
 }
 
