@@ -174,8 +174,6 @@ static void unseen_free(struct unseen *u)
 	free(u->v);
 }
 
-/* Everything a monitor has ready; from the kernel's monitor only what bek_may_read()
- * allows ("remove" included: the device is gone whatever udev has yet to say). */
 /* Drops, unparsed, the kernel's pending messages that are no block device's
  * (bek_uevent_maybe_block()), up to the first that may be one or none is left: libudev
  * would parse each of a coldplug's hundreds into a device to find that out, a cost on
@@ -193,6 +191,8 @@ static void drop_foreign(int fd)
 	}
 }
 
+/* Everything a monitor has ready; from the kernel's monitor only what bek_may_read()
+ * allows ("remove" included: the device is gone whatever udev has yet to say). */
 static void read_monitor(struct udev_monitor *mon, bool kernel, struct unseen *u, const struct bek_wait_ops *ops,
 		  void *ud)
 {

@@ -9,8 +9,8 @@
 # copied by both into the image at the same path, where the boot scripts source it.
 # POSIX sh (dash, busybox sh, bash); the boot-time functions use shell built-ins, read,
 # mkdir, rm and sleep only (an initramfs-tools image may have klibc's tools, no sed).
-# Nothing here knows a world's idioms: the caller passes what its world has (dracut's
-# getarg, or bek_glue_cmdline_arg where there is none) and provides the callbacks
+# Nothing here knows a world's idioms: the caller passes what its world has (at boot both
+# read rd.bek.timeout with bek_glue_cmdline_arg) and provides the callbacks
 # bek_glue_carry_ade calls. Every function is prefixed bek_glue_ and keeps its variables
 # local: dracut sources its hooks into init's own shell.
 #
@@ -33,9 +33,10 @@ BEK_GLUE_PATH=/usr/lib/bek-unlock/bek-unlock-glue.sh
 
 # ---- boot time --------------------------------------------------------------------------
 
-# bek_glue_cmdline_arg NAME: the value of NAME= on the kernel command line, for a world
-# without dracut's getarg: /etc/cmdline.d/*.conf first, then /proc/cmdline, the last one
-# winning (as bek-unlock reads them, src/config.c, and as getarg does). Empty if absent.
+# bek_glue_cmdline_arg NAME: the value of NAME= on the kernel command line, with shell
+# built-ins only (dracut's getarg runs a program): /etc/cmdline.d/*.conf first, then
+# /proc/cmdline, the last one winning (as bek-unlock reads them, src/config.c, and as
+# getarg does). Empty if absent.
 bek_glue_cmdline_arg() {
     local name="$1" f line arg val='' glob=''
     case $- in *f*) ;; *) glob=1 ;; esac
@@ -97,7 +98,7 @@ bek_glue_start() {
     # A subshell waits for it and writes its exit code: no program to run for that
     # (setsid and sh -c were two, before the coldplug, on every boot).
     (
-        "$BEK_GLUE_BIN" boot --settled-after "$BEK_GLUE_RUN/triggered" < /dev/null > /dev/null 2>&1
+        "$BEK_GLUE_BIN" boot --settled-after "$BEK_GLUE_RUN/triggered"
         echo $? > "$BEK_GLUE_RUN/rc"
     ) < /dev/null > /dev/null 2>&1 &
     echo $! > "$BEK_GLUE_RUN/pid"
