@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <limits.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/file.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -26,7 +28,7 @@
 #endif
 
 static const char usage[] =
-	"Usage: bek-unlock boot [--settled-after FILE]\n"
+	"Usage: bek-unlock boot [--settled-after FILE] [--lock FILE]\n"
 	"       bek-unlock inspect DEVICE [--header FILE] [--cmdline TEXT]\n"
 	"       bek-unlock enroll DEVICE --key-file NAME [--keyslot N] [--label LABEL]\n"
 	BEK_RECOVER_SYNOPSIS
@@ -36,7 +38,8 @@ static const char usage[] =
 	"  boot     run in the initramfs: wait for the BEK disk, unlock the volumes named by\n"
 	"           rd.luks.uuid=/rd.luks.name= (or every LUKS2 volume with a bek token);\n"
 	"           --settled-after: started before udev's coldplug, which the initramfs\n"
-	"           says by creating FILE (an absolute path)\n"
+	"           says by creating FILE (an absolute path); --lock: holds an exclusive\n"
+	"           flock(2) on FILE (created) from its start to its exit\n"
 	"  inspect  print what boot would do for DEVICE (a block device or an image file,\n"
 	"           its LUKS header detached in FILE), with this system's kernel command\n"
 	"           line or TEXT\n"
@@ -179,7 +182,29 @@ static int enroll(int argc, char **argv)
 	return BEK_EXIT_OK;
 }
 
-static int boot(const char *settled_after)
+/* --lock FILE: the glue's way to wait for the end of boot without polling (flock -s -w).
+ * FILE is created empty and locked (under FILE.new, renamed), so that it exists only while
+ * held or after its holder has ended; boot's exit code is written into it last, and the
+ * lock goes with the last of bek-unlock's processes (the worker inherits it). Returns the
+ * fd, or -1: failing to hold it only costs the glue its polling (said, not fatal). */
+static int hold_lock(const char *path)
+{
+	char tmp[PATH_MAX];
+	int fd = -1;
+	if (snprintf(tmp, sizeof(tmp), "%s.new", path) >= (int)sizeof(tmp))
+		errno = ENAMETOOLONG;
+	else if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY, 0600)) >= 0 &&
+		 flock(fd, LOCK_EX | LOCK_NB) == 0 && rename(tmp, path) == 0)
+		return fd;   /* stays open, and locked, until exit */
+	int r = -errno;
+	if (fd >= 0)
+		(void)unlink(tmp), close(fd);
+	bek_log_errno(LOG_WARNING, r, "Failed to hold the lock %s, the glue will look for the end of bek-unlock instead: %m",
+		      path);
+	return -1;
+}
+
+static int boot(const char *settled_after, const char *lock)
 {
 	struct bek_config cfg;
 	bek_timing_start();
@@ -192,27 +217,49 @@ static int boot(const char *settled_after)
 	if (settled_after)
 		(void)setsid();
 	bek_log_to_kmsg();
+	int lock_fd = lock ? hold_lock(lock) : -1;
 	static struct bek_crypttab_entry entries[BEK_MAX_TARGETS + 1];
 	int r = bek_config_load(&cfg, NULL);
-	if (r < 0)
-		return bek_log_errno(LOG_ERR, r, "Failed to read the kernel command line: %m"), BEK_EXIT_ERROR;
-	cfg.settled_after = settled_after;
-	size_t n = bek_crypttab_load(BEK_CRYPTTAB, entries, BEK_MAX_TARGETS + 1);
-	return bek_boot(&cfg, entries, n);
+	if (r < 0) {
+		bek_log_errno(LOG_ERR, r, "Failed to read the kernel command line: %m");
+		r = BEK_EXIT_ERROR;
+	} else {
+		cfg.settled_after = settled_after;
+		size_t n = bek_crypttab_load(BEK_CRYPTTAB, entries, BEK_MAX_TARGETS + 1);
+		r = bek_boot(&cfg, entries, n);
+	}
+	/* Its end, for the glue: the exit code in the lock file, one write, before the lock goes. */
+	if (lock_fd >= 0)
+		(void)dprintf(lock_fd, "%d\n", r);
+	return r;
+}
+
+/* boot's options: --settled-after FILE and --lock FILE, each at most once, each an
+ * absolute path of a file. */
+static int boot_main(int argc, char **argv)
+{
+	const char *settled_after = NULL, *lock = NULL;
+	for (int i = 2; i < argc; i += 2) {
+		const char **slot = strcmp(argv[i], "--settled-after") == 0 ? &settled_after
+				    : strcmp(argv[i], "--lock") == 0	   ? &lock
+									   : NULL;
+		if (!slot || *slot || i + 1 >= argc)
+			return fputs(usage, stderr), BEK_EXIT_ERROR;
+		const char *f = argv[i + 1];
+		size_t len = strlen(f);
+		if (f[0] != '/' || len < 2 || len >= PATH_MAX - 4 || f[len - 1] == '/')
+			return bek_log(LOG_ERR, "Refusing %s \"%s\": expected the absolute path of a file", argv[i], f),
+			       BEK_EXIT_ERROR;
+		*slot = f;
+	}
+	return boot(settled_after, lock);
 }
 
 int main(int argc, char **argv)
 {
 	const char *cmd = argc > 1 ? argv[1] : "";
-	if (strcmp(cmd, "boot") == 0 && argc == 2)
-		return boot(NULL);
-	if (strcmp(cmd, "boot") == 0 && argc == 4 && strcmp(argv[2], "--settled-after") == 0) {
-		size_t len = strlen(argv[3]);
-		if (argv[3][0] != '/' || len < 2 || len >= PATH_MAX || argv[3][len - 1] == '/')
-			return bek_log(LOG_ERR, "Refusing --settled-after \"%s\": expected the absolute path of a file",
-				       argv[3]), BEK_EXIT_ERROR;
-		return boot(argv[3]);
-	}
+	if (strcmp(cmd, "boot") == 0)
+		return boot_main(argc, argv);
 	if (strcmp(cmd, "inspect") == 0)
 		return inspect(argc - 1, argv + 1);
 	if (strcmp(cmd, "enroll") == 0)

@@ -205,6 +205,13 @@ EOF
     bek_glue_running
     ok "exit code written: not running" "$?" 1
     rm "$T/run/rc"
+    : > "$T/run/running"
+    bek_glue_running
+    ok "its lock held, empty: running" "$?" 0
+    echo 2 > "$T/run/running"
+    bek_glue_running
+    ok "exit code in its lock file: not running" "$?" 1
+    rm "$T/run/running"
     echo 'x' > "$T/run/until"
     bek_glue_running
     ok "garbage bound: not running" "$?" 1
@@ -216,8 +223,30 @@ EOF
     BEK_GLUE_PROC=/proc
     BEK_GLUE_BIN=$T/bek-unlock
     # shellcheck disable=SC2016   # the fake's own "$@"
-    printf '#!/bin/sh\necho "$@" > "%s/args"\nsleep "${FAKE_SLEEP:-0}"\nexit 3\n' "$T" > "$BEK_GLUE_BIN"
+    # It holds its --lock as bek-unlock does: created locked, held to its end, its exit
+    # code written into it last (unless FAKE_NOLOCK, as a bek-unlock without --lock).
+    cat > "$BEK_GLUE_BIN" <<FAKE
+#!/bin/sh
+echo "\$@" > "$T/args"
+lock=
+while [ \$# -gt 1 ]; do [ "\$1" = --lock ] && lock=\$2; shift; done
+if [ -n "\$lock" ] && [ -z "\${FAKE_NOLOCK:-}" ]; then
+    exec 9> "\$lock.new" && flock 9 && mv "\$lock.new" "\$lock"
+fi
+sleep "\${FAKE_SLEEP:-0}"
+[ -z "\$lock" ] || [ -n "\${FAKE_NOLOCK:-}" ] || echo 3 >&9
+exit 3
+FAKE
     chmod +x "$BEK_GLUE_BIN"
+    cs() {  # the uptime in centiseconds
+        local u _r
+        read -r u _r < /proc/uptime
+        echo "${u%.*}${u#*.}"
+    }
+    held() {  # until the fake holds its lock (bek-unlock holds it long before a settled job)
+        local i=0
+        while [ ! -e "$T/run/running" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+    }
     rm -rf "$T/run"
     now=$(bek_glue_uptime)
     FAKE_SLEEP=0.5 bek_glue_start initramfs-tools 700
@@ -230,8 +259,30 @@ EOF
     ok "start: the pid file names its shell" "$?" 0
     bek_glue_running
     ok "start: running at once" "$?" 0
+    # bek_glue_await: blocks on the lock until bek-unlock's end, then its exit code is there.
+    held
+    t0=$(cs)
+    bek_glue_await 5
+    ok "await: its end, within the wait" "$?:$(($(cs) - t0 < 300)):$(cat "$T/run/running")" "0:1:3"
     ok "wait: its exit code" "$(bek_glue_wait)" "exited 3"
-    ok "start: the arguments" "$(cat "$T/args")" "boot --settled-after $T/run/triggered"
+    ok "start: the arguments" "$(cat "$T/args")" "boot --settled-after $T/run/triggered --lock $T/run/running"
+    # A bek-unlock without the lock (an older one): no wait, still running.
+    FAKE_NOLOCK=1 FAKE_SLEEP=2 bek_glue_start dracut ''
+    t0=$(cs)
+    bek_glue_await 5
+    ok "await: no lock, no wait" "$?:$(($(cs) - t0 < 100))" "1:1"
+    ok "wait: without the lock, polling" "$(bek_glue_wait)" "exited 3"
+    # dracut's settled hook, first of a pass: bek-unlock ends 0.3 s into it; the prompts
+    # later in the same pass must find it ended (main_loop kept, the hook removed).
+    FAKE_SLEEP=0.3 bek_glue_start dracut ''
+    held
+    job=$T/hold-job
+    : > "$job"
+    main_loop=7
+    # shellcheck source=hook/dracut/bek-unlock-hold.sh
+    . ./hook/dracut/bek-unlock-hold.sh
+    ok "dracut settled hook: bek-unlock's end awaited in its pass" "$main_loop:$(test -e "$job" && echo kept)" "7:"
+    bek_glue_wait > /dev/null
     bek_glue_triggered
     ok "triggered" "$(test -e "$T/run/triggered" && echo yes)" yes
     # A bek-unlock that overruns: the wait ends at the bound.
@@ -240,6 +291,10 @@ EOF
     pid=
     read -r pid < "$T/run/pid"
     echo $(($(bek_glue_uptime) + 1)) > "$T/run/until"
+    held
+    t0=$(cs)
+    bek_glue_await 0.3
+    ok "await: bounded by its argument" "$?:$(($(cs) - t0 >= 25 && $(cs) - t0 < 300))" "1:1"
     t0=$(bek_glue_uptime)
     ok "wait: bounded" "$(bek_glue_wait)" "has not ended within its bound; going on"
     ok "wait: within 3 s" "$(($(bek_glue_uptime) - t0 <= 3))" 1

@@ -63,6 +63,12 @@ check "inspect: detached header" 0 "detached header .*header.img.*from default n
 check "inspect: detached header missing" 1 "Failed to read a LUKS header on .*nope" -- \
 	run inspect "$work/data.img" --header "$work/nope"
 
+# boot --lock (the glue's wait without polling): refused unless absolute; created locked,
+# boot's exit code written into it as it ends, the lock free after, no FILE.new left.
+check "boot --lock: refuses a relative path" 1 'Refusing --lock "rel": expected the absolute path' -- run boot --lock rel
+check "boot --lock: its exit code in the file, the lock free after" 0 "^same code, free$" -- \
+	sh -c '"$1" boot --lock "$2" >/dev/null 2>&1; rc=$?; [ "$(cat "$2")" = "$rc" ] && flock -n "$2" true &&
+		[ ! -e "$2.new" ] && echo "same code, free"' sh "$bin" "$work/lock"
 check "--help lists the subcommands" 0 "enroll DEVICE --key-file NAME" -- run --help
 check "unknown subcommand" 1 "Usage" -- run frobnicate
 

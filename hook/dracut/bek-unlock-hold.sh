@@ -1,10 +1,15 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0-or-later
 # initqueue/settled job (bek-unlock, dracut without systemd), sourced by the initqueue loop
-# at every pass while bek-unlock runs. The time bek-unlock may take (rd.bek.timeout) does
-# not count towards rd.retry: the loop's counter starts again once bek-unlock has ended,
-# so a long rd.bek.timeout never ends in the emergency shell. Then it queues the prompts
-# for the ADE volumes left closed, and removes itself.
+# at every pass while bek-unlock runs, first of the settled jobs (00). udev has settled
+# since the coldplug, which is when bek-unlock gives a volume without its BEK disk up to
+# the prompt: it waits up to 1 s for bek-unlock to end (its lock, no polling), so that
+# dracut's cryptroot-ask jobs later in this same pass find it ended and prompt now, not
+# one pass (0.5 s of the loop's sleep, and more) later; a pass while bek-unlock has
+# longer to go (a key derivation, a device a later job brings) takes 1 s more. The time bek-unlock may take
+# (rd.bek.timeout) does not count towards rd.retry: the loop's counter starts again while
+# bek-unlock runs, so a long rd.bek.timeout never ends in the emergency shell. Once it has
+# ended, this queues the prompts for the ADE volumes left closed, and removes itself.
 # shellcheck disable=SC1091,SC2154   # the library is in the image; $job is the loop's
 # shellcheck disable=SC3043   # local: dash, bash and busybox sh have it, as dracut assumes
 type bek_glue_running > /dev/null 2>&1 || . /usr/lib/bek-unlock/bek-unlock-glue.sh
@@ -30,7 +35,7 @@ bek_dracut_queue_prompts() {
     done < /etc/bek-unlock/crypttab
 }
 
-if bek_glue_running; then
+if ! bek_glue_await 1; then
     # shellcheck disable=SC2034   # the initqueue loop's counter (99base/init.sh)
     main_loop=0
 else

@@ -21,6 +21,10 @@
 #                            hard deadline (rd.bek.timeout + 5 s) plus a margin
 #   $BEK_GLUE_RUN/pid        the shell that waits for it and writes
 #   $BEK_GLUE_RUN/rc         its exit code, once it has ended
+#   $BEK_GLUE_RUN/running    created empty by bek-unlock, already locked (flock), held
+#                            until its last process has ended; it writes its exit code
+#                            into it as it ends: a waiter blocks on it (flock -s -w)
+#                            instead of polling, and finds the code there at once
 # The paths can be moved for the unit tests (tests/glue.sh), never at boot.
 : "${BEK_GLUE_RUN:=/run/bek-unlock}"
 : "${BEK_GLUE_BIN:=/usr/sbin/bek-unlock}"
@@ -89,8 +93,8 @@ bek_glue_start() {
     # Each program run costs tens of ms of the one CPU udev's coldplug needs (TCG): only
     # what is needed (a first start finds neither the directory nor old files).
     [ -d "$BEK_GLUE_RUN" ] || mkdir -p "$BEK_GLUE_RUN"
-    if [ -e "$BEK_GLUE_RUN/rc" ] || [ -e "$BEK_GLUE_RUN/pid" ]; then
-        rm -f "$BEK_GLUE_RUN/rc" "$BEK_GLUE_RUN/pid"
+    if [ -e "$BEK_GLUE_RUN/rc" ] || [ -e "$BEK_GLUE_RUN/pid" ] || [ -e "$BEK_GLUE_RUN/running" ]; then
+        rm -f "$BEK_GLUE_RUN/rc" "$BEK_GLUE_RUN/pid" "$BEK_GLUE_RUN/running"
     fi
     echo "$until" > "$BEK_GLUE_RUN/until"
     # To the kernel's log (hence the console) with its timestamp, as bek-unlock's own lines.
@@ -98,7 +102,7 @@ bek_glue_start() {
     # A subshell waits for it and writes its exit code: no program to run for that
     # (setsid and sh -c were two, before the coldplug, on every boot).
     (
-        "$BEK_GLUE_BIN" boot --settled-after "$BEK_GLUE_RUN/triggered"
+        "$BEK_GLUE_BIN" boot --settled-after "$BEK_GLUE_RUN/triggered" --lock "$BEK_GLUE_RUN/running"
         echo $? > "$BEK_GLUE_RUN/rc"
     ) < /dev/null > /dev/null 2>&1 &
     echo $! > "$BEK_GLUE_RUN/pid"
@@ -111,11 +115,13 @@ bek_glue_triggered() {
 }
 
 # bek_glue_running: true while bek-unlock may still open a volume: started and not ended
-# (no exit code, its shell neither gone nor a zombie), never past the bound.
+# (no exit code, neither from its shell nor in its lock file; its shell neither gone nor a
+# zombie), never past the bound.
 bek_glue_running() {
     local until pid state _a _b _rest
     [ -e "$BEK_GLUE_RUN/until" ] || return 1
     [ -e "$BEK_GLUE_RUN/rc" ] && return 1
+    [ -s "$BEK_GLUE_RUN/running" ] && return 1
     read -r until < "$BEK_GLUE_RUN/until" || [ -n "$until" ] || return 1
     case $until in '' | *[!0-9]*) return 1 ;; esac
     [ "$(bek_glue_uptime)" -lt "$until" ] || return 1
@@ -131,12 +137,23 @@ bek_glue_running() {
     return 0
 }
 
+# bek_glue_await SECONDS: true once bek-unlock has ended, waiting up to SECONDS (a
+# decimal, as flock -w takes it) on its lock for that; false while it still runs. One
+# program (flock), no polling; false at once where the lock or flock is missing.
+bek_glue_await() {
+    bek_glue_running || return 0
+    [ -e "$BEK_GLUE_RUN/running" ] && command -v flock > /dev/null 2>&1 || return 1
+    flock -s -w "$1" 9 9< "$BEK_GLUE_RUN/running" 2> /dev/null || return 1
+    ! bek_glue_running
+}
+
 # bek_glue_wait: waits while bek-unlock runs (bounded by bek_glue_running's bound), then
 # prints what it returned ("exited N") or that it did not end within its bound.
 bek_glue_wait() {
     local rc
-    while bek_glue_running; do sleep 0.1; done
-    if [ -r "$BEK_GLUE_RUN/rc" ] && read -r rc < "$BEK_GLUE_RUN/rc"; then
+    while bek_glue_running; do bek_glue_await 1 || sleep 0.1; done
+    if { [ -r "$BEK_GLUE_RUN/rc" ] && read -r rc < "$BEK_GLUE_RUN/rc"; } ||
+        { [ -s "$BEK_GLUE_RUN/running" ] && read -r rc < "$BEK_GLUE_RUN/running"; }; then
         echo "exited $rc"
     else
         echo "has not ended within its bound; going on"

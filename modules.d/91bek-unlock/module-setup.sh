@@ -153,6 +153,8 @@ bek_install_dracut() {
     inst_hook initqueue 00 "$moddir/bek-unlock-job.sh"
     inst_hook initqueue/settled 00 "$moddir/bek-unlock-hold.sh"
     inst_hook initqueue/finished 91 "$moddir/bek-unlock-finished.sh"
+    # The settled hook waits on bek-unlock's lock with it (99base installs it too).
+    inst_multiple -o flock
     if [[ -f $initdir/sbin/cryptroot-ask ]] && [[ ! -e $initdir/sbin/cryptroot-ask.dracut ]]; then
         mv "$initdir/sbin/cryptroot-ask" "$initdir/sbin/cryptroot-ask.dracut"
         inst_script "$moddir/cryptroot-ask-bek.sh" /sbin/cryptroot-ask
