@@ -283,6 +283,13 @@ FAKE
     . ./hook/dracut/bek-unlock-hold.sh
     ok "dracut settled hook: bek-unlock's end awaited in its pass" "$main_loop:$(test -e "$job" && echo kept)" "7:"
     bek_glue_wait > /dev/null
+    # dracut's cryptroot-ask wrapper, bek-unlock ended (its code in its lock file): dracut's
+    # own runs at once, without the library read (not at its image path here).
+    cp hook/dracut/cryptroot-ask-bek.sh "$T/cryptroot-ask"
+    printf '#!/bin/sh\necho "dracut: $*"\n' > "$T/cryptroot-ask.dracut"
+    chmod +x "$T/cryptroot-ask" "$T/cryptroot-ask.dracut"
+    ok "cryptroot-ask wrapper: ended, dracut's at once" \
+        "$(BEK_GLUE_RUN=$T/run "$T/cryptroot-ask" /dev/vda luks-x 2>&1)" "dracut: /dev/vda luks-x"
     bek_glue_triggered
     ok "triggered" "$(test -e "$T/run/triggered" && echo yes)" yes
     # A bek-unlock that overruns: the wait ends at the bound.

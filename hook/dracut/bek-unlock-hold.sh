@@ -6,10 +6,11 @@
 # the prompt: it waits up to 1 s for bek-unlock to end (its lock, no polling), so that
 # dracut's cryptroot-ask jobs later in this same pass find it ended and prompt now, not
 # one pass (0.5 s of the loop's sleep, and more) later; a pass while bek-unlock has
-# longer to go (a key derivation, a device a later job brings) takes 1 s more. The time bek-unlock may take
-# (rd.bek.timeout) does not count towards rd.retry: the loop's counter starts again while
-# bek-unlock runs, so a long rd.bek.timeout never ends in the emergency shell. Once it has
-# ended, this queues the prompts for the ADE volumes left closed, and removes itself.
+# longer to go (a key derivation, a device a later job brings) takes 1 s more.
+# The time bek-unlock may take (rd.bek.timeout) does not count towards rd.retry: the
+# loop's counter starts again while bek-unlock runs, so a long rd.bek.timeout never ends
+# in the emergency shell. Once it has ended, this queues the prompts for the ADE volumes
+# left closed, and removes itself.
 # shellcheck disable=SC1091,SC2154   # the library is in the image; $job is the loop's
 # shellcheck disable=SC3043   # local: dash, bash and busybox sh have it, as dracut assumes
 type bek_glue_running > /dev/null 2>&1 || . /usr/lib/bek-unlock/bek-unlock-glue.sh

@@ -7,6 +7,10 @@
 # udev settling). So while bek-unlock may still open a volume, this queues itself again
 # (run at the loop's next pass) and returns at once; once bek-unlock has ended, dracut's
 # cryptroot-ask runs as ever: it exits if /dev/mapper/NAME is open, else it prompts.
+# Once bek-unlock has ended (its exit code is in its lock file, the library's
+# bek_glue_running), dracut's runs without the library read first (12 KB of shell: 0.07 s
+# under TCG, on every boot that prompts).
+[ -s "${BEK_GLUE_RUN:-/run/bek-unlock}/running" ] && exec "$0.dracut" "$@"
 # shellcheck disable=SC1091   # in the image
 . /usr/lib/bek-unlock/bek-unlock-glue.sh
 if bek_glue_running; then
