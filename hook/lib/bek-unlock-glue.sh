@@ -8,7 +8,8 @@
 # (/usr/lib/bek-unlock/bek-unlock-glue.sh), sourced by both build-time hooks from there and
 # copied by both into the image at the same path, where the boot scripts source it.
 # POSIX sh (dash, busybox sh, bash); the boot-time functions use shell built-ins, read,
-# mkdir, rm and sleep only (an initramfs-tools image may have klibc's tools, no sed).
+# mkdir, rm, sleep and, where the image has it, flock only (an initramfs-tools image may have
+# klibc's tools, no sed).
 # Nothing here knows a world's idioms: the caller passes what its world has (at boot both
 # read rd.bek.timeout with bek_glue_cmdline_arg) and provides the callbacks
 # bek_glue_carry_ade calls. Every function is prefixed bek_glue_ and keeps its variables
