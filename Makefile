@@ -22,10 +22,10 @@ PKG_LIBS   = $(shell pkg-config --libs $(PKGS))
 
 # Pure logic (no I/O): unit-tested and fuzzed on its own.
 PURE_SRC := src/cmdline.c src/keyname.c src/token.c src/crypttab.c src/plan.c src/b64url.c src/kvdoc.c \
-            src/kvsecret.c src/kvpassphrase.c src/recover_args.c src/kcipher.c src/modlist.c src/uevent.c
+            src/kvsecret.c src/kvpassphrase.c src/recover_args.c src/kcipher.c src/modlist.c src/uevent.c src/askfile.c
 # In data-flow order: config -> wait -> probe/mount/read key -> unlock -> clean up.
 IO_SRC   := src/log.c src/fileio.c src/config.c src/preload.c src/deadline.c src/wait.c src/probe.c src/disks.c src/beneath.c \
-            src/bekfs.c src/mapcheck.c src/plainmap.c src/recovered.c src/header.c src/kcrypto.c src/luks.c src/secret.c src/timing.c src/unlock.c \
+            src/bekfs.c src/mapcheck.c src/plainmap.c src/recovered.c src/header.c src/kcrypto.c src/luks.c src/secret.c src/timing.c src/agent.c src/unlock.c \
             src/outcome.c src/boot.c src/recover_input.c src/recover_volume.c src/recover_output.c \
             src/recover.c src/main.c
 # bek-unlock decrypt: volumes found -> examined (rules) -> key -> backup, reencrypt -> report.

@@ -31,6 +31,7 @@ B = boot.BUILD
 IMG = B + "/images/"
 PASS0 = "typed-passphrase-0"
 DEADLINE = 180       # seconds; a boot takes ~15 s under TCG on an idle host, 30-45 s on a busy one
+STEPPED_ASIDE = "and nothing marks this volume as bek-unlock's"
 PROMPT_GRACE = 15   # seconds left to a boot that prompts when nothing is to be typed
 HOTPLUG_UNLOCK = 20  # seconds from a hot-plug to "unlocked": "as soon as it appears", under TCG
 KEY = "LinuxPassPhraseFileName"
@@ -324,17 +325,19 @@ class Scenario:
     long after the console showed text, or after QEMU started when text is None; and not
     before `at` seconds after QEMU started.
     initrd: "bek", "base" or "twin" (initrd-twin.img: two bek-unlock units).
-    deadline: seconds, instead of DEADLINE.  versus_base: boot the same disks and arguments
+    deadline: seconds, instead of DEADLINE.  prompt_grace: seconds, instead of PROMPT_GRACE
+    (a prompt that something other than the harness answers).  versus_base: boot the same disks and arguments
     with the baseline initramfs too, afterwards; its result is r["base"] (check vs_base)."""
 
     def __init__(self, name, desc, root, disks=(), args=(), checks=(), typed=False,
                  luks="uuid", initrd="bek", hotplug=None, memory=None, host=None, cpu=None,
-                 deadline=None, versus_base=False):
+                 deadline=None, versus_base=False, prompt_grace=None):
         self.name, self.desc, self.checks = name, desc, list(checks)
         self.root, self.disks, self.args = root, list(disks), list(args)
         self.typed, self.luks, self.initrd, self.hotplug = typed, luks, initrd, hotplug
         self.memory, self.host, self.cpu = memory, host, cpu
         self.deadline, self.versus_base = deadline, versus_base
+        self.prompt_grace = prompt_grace
 
     def path(self, disk):
         """IMG:rw -> the scenario's writable copy; @BUS (boot.py's disk buses) is kept."""
@@ -354,7 +357,7 @@ class Scenario:
                 "uuid": ["rd.luks.uuid={uuid}", "root=/dev/mapper/luks-{uuid}"],
                 "none": ["root=/dev/mapper/luks-{uuid}"]}[self.luks]
         argv = ["--initrd", initrds[self.initrd], "--deadline", str(self.deadline or DEADLINE),
-                "--prompt-grace", str(PROMPT_GRACE), "--log", "%s/logs/%s.log" % (B, self.name)]
+                "--prompt-grace", str(self.prompt_grace or PROMPT_GRACE), "--log", "%s/logs/%s.log" % (B, self.name)]
         for d in [self.root] + self.disks:
             if d:
                 argv += ["--disk", self.path(d)]
@@ -704,10 +707,24 @@ SCENARIOS = [
       # path's modules (systemd-modules-load loaded them on every boot: udevd started later),
       # nor device-mapper before bek-unlock has stepped aside (its check for an open mapping
       # had the kernel load dm_mod, before the prompt).
-      checks=[before_prompt("present when udev settled"),
-              gap("[vda]", "present when udev settled", 0, 5), vs_base(10),
+      # With the unit's --answer-prompts, bek-unlock hands the volume to the prompt as soon
+      # as its header is read, or, when udev settled first (no aes flag here), then.
+      checks=[before_prompt(STEPPED_ASIDE),
+              gap("[vda]", STEPPED_ASIDE, 0, 5), vs_base(10),
               modules_not_loaded("vfat", "nls_cp437", "nls_ascii", "crypto_user"),
-              loaded_after("present when udev settled", "dm_mod"), PROMPT] + REACHED),
+              loaded_after(STEPPED_ASIDE, "dm_mod"), PROMPT] + REACHED),
+    # systemd's initramfs (the unit's --answer-prompts): a volume nothing marks as
+    # bek-unlock's is handed to systemd-cryptsetup's prompt as soon as its header has been
+    # read with no BEK disk there, not once udev has settled (held 40 s here by a test rule
+    # on /dev/zero's event, as a long coldplug would); a BEK disk that comes before udev
+    # settles answers the prompt through systemd's password agent protocol. The code before
+    # waited for udev to settle: no hand-off line, so no hot-plug, and the prompt stayed.
+    S("named-late-bek", "rd.luks.uuid= only, no token, BEK disk hot-plugged after the hand-off: "
+      "its key answers the prompt", "root-notoken.img", [], ["bektest.udev_busy=40"], initrd="twin",
+      hotplug=("bek-good.img", 1, "leaving it to the passphrase prompt now"), prompt_grace=90,
+      checks=[order("leaving it to the passphrase prompt now", "found BEK disk /dev/vdb",
+                    "answered the passphrase prompt for /dev/vda"),
+              no_line("not passed to the passphrase prompt")] + REACHED),
     # initrd-twin.img: a second "bek-unlock boot" unit; both wait, the BEK disk comes, both race.
     S("twin", "two bek-unlock units at once, BEK disk hot-plugged: one unlocks, the other sees it open",
       "root-token.img", [], ["bektest.twin"], initrd="twin", hotplug=("bek-good.img", 4, "Starting bek-unlock", 10),

@@ -268,7 +268,8 @@ static void on_device(void *ud, const char *action, const char *node, dev_t devn
 
 	if (strcmp(action, "remove") == 0)
 		return bek_disks_remove(&b->disks, devnum);
-	match_entries(b, node, devnum);
+	if (!b->agent)     /* the agent serves the volumes handed to the prompt, no others */
+		match_entries(b, node, devnum);
 	if (find_volume(b, NULL, devnum) || bek_disks_noted(&b->disks, devnum))
 		return;    /* known, or decided about already ("change" events) */
 	if (found) {
@@ -280,15 +281,21 @@ static void on_device(void *ud, const char *action, const char *node, dev_t devn
 		if (r < 0)
 			return;
 	}
-	if (strcmp(pr.type, "crypto_LUKS") == 0)
-		add_volume(b, node, devnum);
-	else
+	if (strcmp(pr.type, "crypto_LUKS") == 0) {
+		if (!b->agent)
+			add_volume(b, node, devnum);
+	} else
 		add_filesystem(b, node, devnum, &pr, event_us);
 }
 
-static bool on_batch(void *ud, bool settled)
+static bool on_batch(void *ud, bool settled, bool quiet)
 {
 	struct boot *b = ud;
+	b->settled = settled;
+	if (b->agent) {
+		bek_answer_pending(b);
+		return settled || !bek_handed(b);
+	}
 	/* Once udev has settled, a /boot that has not shown up will not: use the copy. */
 	for (size_t i = 0; settled && i < b->n_vols; i++)
 		if (b->vols[i].state == VOL_NEEDS_HEADER)
@@ -296,6 +303,8 @@ static bool on_batch(void *ud, bool settled)
 	bek_try_pending(b);
 	if (settled)
 		bek_leave_strangers(b);
+	else if (b->cfg->answer_prompts && quiet)
+		bek_hand_off(b);
 	return bek_done(b, settled);
 }
 
@@ -321,12 +330,33 @@ static bool bek_disk_present(void *ud)
 
 static struct boot the_boot;    /* static: large, and there is only one boot */
 
+/* systemd-cryptsetup asks for the handed volumes once this worker, and so the unit's
+ * process, has ended: the agent, a process of its own (out of the deadline's watch:
+ * nothing waits for it), watches on until udev settles, bounded by rd.bek.timeout. */
+static void start_agent(struct boot *b, const struct bek_wait_ops *ops)
+{
+	pid_t pid = fork();
+	if (pid < 0)
+		bek_log_errno(LOG_WARNING, -errno, "Failed to start the agent that would answer the passphrase prompt "
+			      "if a BEK disk appeared: %m");
+	if (pid != 0)
+		return;
+	if (b->act->fd >= 0)
+		close(b->act->fd);   /* the unit's process ends with the worker, not with the agent */
+	b->act->fd = -1;
+	b->agent = true;
+	uint64_t spent_ms = (bek_clock_us() - b->start_us) / 1000, total_ms = b->cfg->timeout_s * 1000ull;
+	if (spent_ms < total_ms)
+		(void)bek_wait_run((unsigned)(total_ms - spent_ms), NULL, ops, b, NULL);
+	_exit(BEK_EXIT_OK);
+}
+
 /* The worker (deadline.c runs it in a child process). */
 static int boot_worker(void *ud)
 {
 	struct boot *b = ud;
 	const struct bek_wait_ops ops = { .device = on_device, .done = on_batch, .rescan = want_rescan,
-					  .hurry = bek_disk_present };
+					  .hurry = bek_disk_present, .wants_quiet = b->cfg->answer_prompts };
 	int r = bek_private_mounts();
 	if (r < 0)
 		return bek_log_errno(LOG_ERR, r, "Failed to make mounts private: %m"), BEK_EXIT_ERROR;
@@ -342,6 +372,8 @@ static int boot_worker(void *ud)
 		rc = BEK_EXIT_ERROR;
 	} else {
 		rc = bek_report_outcome(b, r == -ETIMEDOUT);
+		if (r == 0 && !b->settled && bek_handed(b))
+			start_agent(b, &ops);
 	}
 	for (size_t i = 0; i < b->n_vols; i++)
 		crypt_free(b->vols[i].cd);

@@ -34,6 +34,7 @@ struct bek_config {
 	char label[BEK_LABEL_MAX + 1];       /* rd.bek.label= */
 	char keyfile[BEK_LABEL_MAX + 1];     /* rd.bek.keyfile=, "" when not given */
 	const char *settled_after;    /* not from the command line: boot --settled-after FILE */
+	bool answer_prompts;          /* not from the command line: boot --answer-prompts */
 	size_t n_targets;             /* rd.luks.uuid= / rd.luks.name=; 0: use tokens */
 	struct bek_target targets[BEK_MAX_TARGETS];
 	/* Not from the command line: the image's own crypttab (config.c), which names volumes

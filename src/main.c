@@ -28,7 +28,7 @@
 #endif
 
 static const char usage[] =
-	"Usage: bek-unlock boot [--settled-after FILE] [--lock FILE]\n"
+	"Usage: bek-unlock boot [--settled-after FILE] [--lock FILE] | --answer-prompts\n"
 	"       bek-unlock inspect DEVICE [--header FILE] [--cmdline TEXT]\n"
 	"       bek-unlock enroll DEVICE --key-file NAME [--keyslot N] [--label LABEL]\n"
 	BEK_RECOVER_SYNOPSIS
@@ -39,7 +39,9 @@ static const char usage[] =
 	"           rd.luks.uuid=/rd.luks.name= (or every LUKS2 volume with a bek token);\n"
 	"           --settled-after: started before udev's coldplug, which the initramfs\n"
 	"           says by creating FILE (an absolute path); --lock: holds an exclusive\n"
-	"           flock(2) on FILE (created) from its start to its exit\n"
+	"           flock(2) on FILE (created) from its start to its exit; --answer-prompts\n"
+	"           (systemd's initramfs): a volume nothing marks as bek-unlock's is left to\n"
+	"           systemd-cryptsetup's prompt before udev settles, answered if a BEK disk comes\n"
 	"  inspect  print what boot would do for DEVICE (a block device or an image file,\n"
 	"           its LUKS header detached in FILE), with this system's kernel command\n"
 	"           line or TEXT\n"
@@ -204,7 +206,7 @@ static int hold_lock(const char *path)
 	return -1;
 }
 
-static int boot(const char *settled_after, const char *lock)
+static int boot(const char *settled_after, const char *lock, bool answer_prompts)
 {
 	struct bek_config cfg;
 	bek_timing_start();
@@ -225,6 +227,7 @@ static int boot(const char *settled_after, const char *lock)
 		r = BEK_EXIT_ERROR;
 	} else {
 		cfg.settled_after = settled_after;
+		cfg.answer_prompts = answer_prompts;
 		size_t n = bek_crypttab_load(BEK_CRYPTTAB, entries, BEK_MAX_TARGETS + 1);
 		r = bek_boot(&cfg, entries, n);
 	}
@@ -235,10 +238,13 @@ static int boot(const char *settled_after, const char *lock)
 }
 
 /* boot's options: --settled-after FILE and --lock FILE, each at most once, each an
- * absolute path of a file. */
+ * absolute path of a file (dracut without systemd, initramfs-tools); or --answer-prompts
+ * alone (systemd: its agent process must not hold a lock the glue waits on). */
 static int boot_main(int argc, char **argv)
 {
 	const char *settled_after = NULL, *lock = NULL;
+	if (argc == 3 && strcmp(argv[2], "--answer-prompts") == 0)
+		return boot(NULL, NULL, true);
 	for (int i = 2; i < argc; i += 2) {
 		const char **slot = strcmp(argv[i], "--settled-after") == 0 ? &settled_after
 				    : strcmp(argv[i], "--lock") == 0	   ? &lock
@@ -252,7 +258,7 @@ static int boot_main(int argc, char **argv)
 			       BEK_EXIT_ERROR;
 		*slot = f;
 	}
-	return boot(settled_after, lock);
+	return boot(settled_after, lock, false);
 }
 
 int main(int argc, char **argv)

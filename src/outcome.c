@@ -41,6 +41,38 @@ void bek_leave_strangers(struct boot *b)
 	}
 }
 
+void bek_hand_off(struct boot *b)
+{
+	unsigned untried;
+	size_t n = 0;
+	for (size_t i = 0; i < b->n_vols; i++) {
+		const struct volume *v = &b->vols[i];
+		if (bek_final(v))
+			continue;
+		if (v->state != VOL_READY || bek_own(b, v) || bek_disks_for(b, v, &untried) > 0)
+			return;
+		n++;
+	}
+	for (size_t i = 0; n && i < b->n_vols; i++) {
+		struct volume *v = &b->vols[i];
+		if (bek_final(v))
+			continue;
+		v->state = VOL_HANDED;
+		bek_log(LOG_NOTICE, "%s: no BEK disk labelled \"%s\" present yet, and nothing marks this volume as "
+			"bek-unlock's (no bek token, crypttab entry or rd.bek.* option); leaving it to the passphrase "
+			"prompt now, which bek-unlock answers if such a disk appears before udev has settled",
+			v->plan.name, v->plan.label);
+	}
+}
+
+bool bek_handed(const struct boot *b)
+{
+	for (size_t i = 0; i < b->n_vols; i++)
+		if (b->vols[i].state == VOL_HANDED)
+			return true;
+	return false;
+}
+
 bool bek_others_open(const struct boot *b, const struct volume *v)
 {
 	for (size_t i = 0; i < b->n_vols; i++)
@@ -74,6 +106,7 @@ static int report_volume(const struct boot *b, const struct volume *v, bool time
 	case VOL_MERGED:
 		return BEK_EXIT_OK;
 	case VOL_LEFT:
+	case VOL_HANDED:   /* said when handed */
 		return BEK_EXIT_NO_BEK;
 	case VOL_ABSENT:
 		bek_log(LOG_ERR, "%s: LUKS device %s%s did not appear within %u s; leaving it to %s", v->plan.name,

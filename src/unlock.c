@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-/* One attempt: a READY volume and a BEK disk: mount -> read key -> unlock -> wipe. */
+/* One attempt: a READY volume and a BEK disk: mount -> read key -> unlock -> wipe; in
+ * the agent, a VOL_HANDED volume: mount -> read key -> answer the prompt -> wipe. */
 #include <errno.h>
 #include <libcryptsetup.h>
 #include <string.h>
 #include <sys/resource.h>
 
+#include "agent.h"
 #include "bekfs.h"
 #include "deadline.h"
 #include "log.h"
@@ -139,6 +141,45 @@ static void try_disk(const struct boot *b, struct volume *v, struct bek_fs *d, u
 static bool usable(const struct bek_fs *f, const struct volume *v)
 {
 	return bek_key_fs_ok(f->fstype) && strcmp(f->label, v->plan.label) == 0;
+}
+
+/* The agent's attempt: mount -> read key -> answer the prompt -> wipe. A key read is
+ * passed on once, whatever comes of it: a key the prompt rejects is not sent again, and
+ * the prompt stays for a person. */
+static void answer_disk(const struct boot *b, struct volume *v, struct bek_fs *d, unsigned bit)
+{
+	struct bek_secret key = { 0 };
+	char why[BEK_WHY_MAX];
+	d->tried |= 1u << bit;
+	int r = bek_read_key(d->node, d->devnum, d->fstype, v->plan.key_file, &key, b->act, why);
+	if (r < 0) {
+		bek_log_errno(LOG_ERR, r, "%s: %s (key file \"%s\" on %s): %m; the passphrase prompt stays", v->plan.name,
+			      why, v->plan.key_file, d->node);
+		return;
+	}
+	r = bek_agent_answer(v->devnum, &key, b->start_us + (uint64_t)b->cfg->timeout_s * 1000000u, why);
+	bek_secret_free(&key);
+	v->state = VOL_LEFT;
+	if (r > 0)
+		bek_log(LOG_NOTICE, "%s: answered the passphrase prompt for %s with key file \"%s\" on %s", v->plan.name,
+			v->node, v->plan.key_file, d->node);
+	else if (r == 0)
+		bek_log(LOG_NOTICE, "%s: read key file \"%s\" on %s, but no passphrase prompt for %s was left to answer "
+			"within %u s of bek-unlock's start (the volume was opened otherwise, or no prompt came)",
+			v->plan.name, v->plan.key_file, d->node, v->node, b->cfg->timeout_s);
+	else
+		bek_log(LOG_ERR, "%s: key file \"%s\" on %s not passed to the passphrase prompt: %s", v->plan.name,
+			v->plan.key_file, d->node, why);
+}
+
+void bek_answer_pending(struct boot *b)
+{
+	for (size_t i = 0; i < b->n_vols; i++) {
+		struct volume *v = &b->vols[i];
+		for (size_t j = 0; j < b->disks.n_fs && v->state == VOL_HANDED; j++)
+			if (usable(&b->disks.fs[j], v) && !(b->disks.fs[j].tried & (1u << i)))
+				answer_disk(b, v, &b->disks.fs[j], (unsigned)i);
+	}
 }
 
 void bek_try_pending(struct boot *b)

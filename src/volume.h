@@ -19,7 +19,7 @@
 #define MAX_VOLUMES (2 * BEK_MAX_TARGETS)
 _Static_assert(MAX_VOLUMES <= 32, "struct bek_fs.tried has a bit per volume");
 
-/* A volume's life: each event moves it forward; the last four are final. */
+/* A volume's life: each event moves it forward; the last five are final. */
 enum vol_state {
 	VOL_ABSENT,        /* named (crypttab, rd.luks.*), its device not seen yet */
 	VOL_NEEDS_HEADER,  /* device seen, its detached header not read yet */
@@ -28,6 +28,8 @@ enum vol_state {
 	VOL_FAILED,        /* nothing can be done here (no usable header, name taken) */
 	VOL_LEFT,          /* not bek-unlock's own, no BEK disk when udev settled: left alone */
 	VOL_MERGED,        /* an rd.luks.* name for a crypttab volume: the entry does the work */
+	VOL_HANDED,        /* as VOL_LEFT, before udev settled (--answer-prompts): the agent answers
+			    * systemd-cryptsetup's prompt if a BEK disk comes before it settles */
 };
 
 enum vol_origin { FROM_CRYPTTAB, FROM_CMDLINE, FROM_TOKEN };
@@ -56,6 +58,8 @@ struct boot {
 	bool rescan;               /* a token named a BEK label: look at every device again */
 	uint64_t start_us;
 	struct bek_activity *act;  /* the deadline's record (bek_boot() owns it) */
+	bool settled;              /* udev had settled at the last batch */
+	bool agent;                /* this process is the agent (--answer-prompts) */
 };
 
 static inline bool bek_final(const struct volume *v)
@@ -80,12 +84,21 @@ static inline const char *bek_fallback(const struct volume *v)
 
 /* unlock.c: tries every READY volume on every usable BEK disk it was not tried with. */
 void bek_try_pending(struct boot *b);
+/* unlock.c, in the agent: reads the key of every VOL_HANDED volume from each usable BEK
+ * disk and answers its prompt with it, once (agent.h). */
+void bek_answer_pending(struct boot *b);
 /* unlock.c: BEK disks present for v (VFAT, its label); *untried: not tried with v yet. */
 unsigned bek_disks_for(const struct boot *b, const struct volume *v, unsigned *untried);
 
 /* outcome.c: once udev has settled, leaves alone the volumes that are not bek-unlock's
  * own when no BEK disk is there. */
 void bek_leave_strangers(struct boot *b);
+/* outcome.c, with --answer-prompts before udev has settled: when every volume not final
+ * is one that is not bek-unlock's own, its device and header known, with no BEK disk,
+ * hands them all to the prompt (VOL_HANDED), so that the worker ends now. */
+void bek_hand_off(struct boot *b);
+/* outcome.c: whether a volume is VOL_HANDED. */
+bool bek_handed(const struct boot *b);
 /* outcome.c: whether every volume but v is open (v opening would mean all are). */
 bool bek_others_open(const struct boot *b, const struct volume *v);
 /* outcome.c: whether nothing more can happen (udev settled says whether the set of

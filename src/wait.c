@@ -103,6 +103,11 @@ static int enumerate(struct udev *udev, const struct bek_wait_ops *ops, void *ud
  * initramfs), the device is read long before udev's event. */
 #define UNSEEN_MAX 4096
 #define EARLY_GRACE_MS 100
+/* "Quiet" (done()'s third argument): every disk the kernel has announced has been
+ * reported, the last one at least QUIET_MS ago. A driver announces the disks it probes
+ * one after the other, a disk's partitions right after it (virtio: 0.05-0.25 s apart under
+ * TCG): quiet says that a disk a moment behind the last one is not still coming. */
+#define QUIET_MS 250
 struct unseen_dev {
 	dev_t d;
 	struct udev_device *dev;    /* the kernel's event, until reported (then NULL) */
@@ -112,6 +117,7 @@ struct unseen {
 	struct unseen_dev *v;
 	size_t n, cap;
 	bool overflow;    /* more than UNSEEN_MAX at once: settled by udev's queue alone */
+	uint64_t last_us; /* the kernel's last announcement of a disk that may be read */
 };
 
 static void unseen_del(struct unseen *u, dev_t d)
@@ -139,8 +145,19 @@ static bool unseen_add(struct unseen *u, struct udev_device *dev)
 		u->v = p;
 		u->cap = want;
 	}
-	u->v[u->n++] = (struct unseen_dev){ d, udev_device_ref(dev), bek_clock_us() + EARLY_GRACE_MS * 1000ULL };
+	u->last_us = bek_clock_us();
+	u->v[u->n++] = (struct unseen_dev){ d, udev_device_ref(dev), u->last_us + EARLY_GRACE_MS * 1000ULL };
 	return true;
+}
+
+/* The ms until the set is quiet (0: quiet now). */
+static int quiet_in_ms(const struct unseen *u)
+{
+	for (size_t i = 0; i < u->n; i++)
+		if (u->v[i].dev)
+			return EARLY_GRACE_MS;   /* reported within its grace, then looked at again */
+	uint64_t now = bek_clock_us(), at = u->last_us + QUIET_MS * 1000ULL;
+	return u->last_us && at > now ? (int)((at - now + 999) / 1000) : 0;
 }
 
 /* The ms until the next device's grace has passed, or -1 when none is waiting. */
@@ -282,7 +299,7 @@ static int watch_devices(struct udev *udev, struct udev_monitor *mon, struct ude
 	struct unseen u = { 0 };
 	r = enumerate(udev, ops, ud);
 	while (r >= 0 && !ops->done(ud, triggered && udev_queue_get_queue_is_empty(queue) &&
-					 (u.n == 0 || u.overflow))) {
+					 (u.n == 0 || u.overflow), triggered && quiet_in_ms(&u) == 0)) {
 		if (ops->rescan && ops->rescan(ud)) {
 			r = enumerate(udev, ops, ud);
 			continue;
@@ -293,6 +310,9 @@ static int watch_devices(struct udev *udev, struct udev_monitor *mon, struct ude
 		int due = unseen_next_ms(&u), wait_ms = triggered || ifd >= 0 ? -1 : MARKER_POLL_MS;
 		if (due >= 0 && (wait_ms < 0 || due < wait_ms))
 			wait_ms = due;
+		int quiet = ops->wants_quiet ? quiet_in_ms(&u) : 0;
+		if (quiet > 0 && (wait_ms < 0 || quiet < wait_ms))
+			wait_ms = quiet;
 		int n = poll(fds, 5, wait_ms);
 		bek_timing_add(BEK_T_UDEV_WAIT, t);
 		if (n < 0) {

@@ -22,14 +22,17 @@ struct bek_wait_ops {
 	void (*device)(void *ud, const char *action, const char *devnode, dev_t devnum,
 		       const struct bek_probe *found);
 	/* Asked after each batch of devices: true ends the wait. settled is true while
-	 * udev has no event queued. */
-	bool (*done)(void *ud, bool settled);
+	 * udev has no event queued; quiet while every disk the kernel has announced has
+	 * been reported, the last one at least 250 ms ago (udev may still be busy). */
+	bool (*done)(void *ud, bool settled, bool quiet);
 	/* Asked after done(): true has every present device reported again ("enumerate"),
 	 * for devices that did not matter before. May be NULL. */
 	bool (*rescan)(void *ud);
 	/* True: a disk the kernel has announced is read now, not after its grace for
 	 * udev's event (something already waits for it). May be NULL. */
 	bool (*hurry)(void *ud);
+	/* True: done() is to be asked again as soon as quiet turns true. */
+	bool wants_quiet;
 };
 
 /* Whether bek-unlock may read a block device (sysname "vda1", sysfs size in sectors or

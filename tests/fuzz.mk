@@ -2,7 +2,7 @@
 # libFuzzer targets for every parser of outside input. "make fuzz" runs each for
 # FUZZ_SECONDS (default 60) on a working corpus seeded from tests/fuzz/corpus/;
 # "make fuzz-smoke" is the short round the test command runs.
-FUZZ_TARGETS := token cmdline keyname crypttab kvsecret kcipher adeconfig modlist uevent
+FUZZ_TARGETS := token cmdline keyname crypttab kvsecret kcipher adeconfig modlist uevent askfile
 fuzz_src_token   := src/token.c src/keyname.c
 fuzz_src_cmdline := src/cmdline.c src/keyname.c
 fuzz_src_keyname := src/keyname.c
@@ -11,6 +11,7 @@ fuzz_src_kvsecret := src/b64url.c src/kvdoc.c src/kvsecret.c src/kvpassphrase.c 
 fuzz_src_kcipher := src/kcipher.c
 fuzz_src_modlist := src/modlist.c
 fuzz_src_uevent := src/uevent.c
+fuzz_src_askfile := src/askfile.c
 fuzz_src_adeconfig := src/adeconfig_text.c src/adeconfig_edit.c src/adeconfig_cmdline.c src/adeconfig_lvm.c
 FUZZ_SECONDS ?= 60
 FUZZ_SMOKE_SECONDS ?= 10

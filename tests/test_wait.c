@@ -49,9 +49,9 @@ static void on_device(void *ud, const char *action, const char *devnode, dev_t d
 	(void)ud, (void)action, (void)devnode, (void)devnum, (void)found;
 }
 
-static bool on_done(void *ud, bool settled)
+static bool on_done(void *ud, bool settled, bool quiet)
 {
-	(void)ud, (void)settled;
+	(void)ud, (void)settled, (void)quiet;
 	done_calls++;
 	return true;
 }

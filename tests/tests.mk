@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # Unit tests (cmocka) for the pure logic, built twice: plain and with ASan+UBSan.
-UNIT_TESTS := cmdline token plan crypttab recover recover_args beneath disks bekfs kcipher modlist deadline wait decrypt_rules recovered
+UNIT_TESTS := cmdline token plan crypttab recover recover_args beneath disks bekfs kcipher modlist deadline wait decrypt_rules recovered askfile
 # The boot-configuration edits after decryption (bek-unlock decrypt).
 UNIT_TESTS += adeconfig
 unit_src_cmdline := src/cmdline.c src/keyname.c
@@ -13,6 +13,8 @@ unit_src_beneath  := src/beneath.c
 unit_src_disks    := src/disks.c
 unit_src_kcipher  := src/kcipher.c
 unit_src_modlist  := src/modlist.c
+# systemd's password-agent question files (bek-unlock boot --answer-prompts).
+unit_src_askfile  := src/askfile.c
 unit_src_decrypt_rules := src/decrypt_rules.c
 # The boot's recovered header copy: what may replace a header (files made by libcryptsetup).
 unit_src_recovered := src/recovered.c src/fileio.c
