@@ -715,13 +715,14 @@ SCENARIOS = [
               loaded_after(STEPPED_ASIDE, "dm_mod"), PROMPT] + REACHED),
     # systemd's initramfs (the unit's --answer-prompts): a volume nothing marks as
     # bek-unlock's is handed to systemd-cryptsetup's prompt as soon as its header has been
-    # read with no BEK disk there, not once udev has settled (held 40 s here by a test rule
-    # on /dev/zero's event, as a long coldplug would); a BEK disk that comes before udev
+    # read with no BEK disk there, not once udev has settled (held 60 s here by a test rule
+    # on /dev/zero's event, as a long coldplug would: the hand-off, the hot-plug and the
+    # answer fit in it on a guest three times slower); a BEK disk that comes before udev
     # settles answers the prompt through systemd's password agent protocol. The code before
     # waited for udev to settle: no hand-off line, so no hot-plug, and the prompt stayed.
     S("named-late-bek", "rd.luks.uuid= only, no token, BEK disk hot-plugged after the hand-off: "
-      "its key answers the prompt", "root-notoken.img", [], ["bektest.udev_busy=40"], initrd="twin",
-      hotplug=("bek-good.img", 1, "leaving it to the passphrase prompt now"), prompt_grace=90,
+      "its key answers the prompt", "root-notoken.img", [], ["bektest.udev_busy=60"], initrd="twin",
+      hotplug=("bek-good.img", 1, "leaving it to the passphrase prompt now"), prompt_grace=180, deadline=300,
       checks=[order("leaving it to the passphrase prompt now", "found BEK disk /dev/vdb",
                     "answered the passphrase prompt for /dev/vda"),
               no_line("not passed to the passphrase prompt")] + REACHED),

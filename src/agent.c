@@ -19,8 +19,7 @@
 #include "log.h"
 #include "timing.h"
 
-/* Something holds the device (the prompt's own activation, or a person's): nothing to answer. */
-static bool held(dev_t dev)
+bool bek_agent_device_taken(dev_t dev)
 {
 	char path[64];
 	snprintf(path, sizeof(path), "/sys/dev/block/%u:%u/holders", major(dev), minor(dev));
@@ -128,7 +127,7 @@ int bek_agent_answer(dev_t dev, const struct bek_secret *key, uint64_t until_us,
 	} else {
 		/* Questions are looked at as they come, and every 0.5 s for the device being
 		 * taken (a question answered by someone else leaves nothing to see). */
-		for (r = 0; r == 0 && !held(dev);) {
+		for (r = 0; r == 0 && !bek_agent_device_taken(dev);) {
 			r = scan(dirfd, dev, key, why);
 			uint64_t now = bek_clock_us();
 			if (r != 0 || now >= until_us)

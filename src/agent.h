@@ -4,6 +4,7 @@
 #ifndef BEK_AGENT_H
 #define BEK_AGENT_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -15,5 +16,8 @@
  * was none to answer (the volume was opened meanwhile, or none came in time), or a
  * negative errno with why set. */
 int bek_agent_answer(dev_t dev, const struct bek_secret *key, uint64_t until_us, char why[BEK_WHY_MAX]);
+
+/* Whether something holds the block device dev (its volume was opened: nothing to answer). */
+bool bek_agent_device_taken(dev_t dev);
 
 #endif

@@ -151,6 +151,12 @@ static void answer_disk(const struct boot *b, struct volume *v, struct bek_fs *d
 	struct bek_secret key = { 0 };
 	char why[BEK_WHY_MAX];
 	d->tried |= 1u << bit;
+	if (bek_agent_device_taken(v->devnum)) {
+		v->state = VOL_LEFT;   /* a person answered the prompt first: nothing to read */
+		bek_log(LOG_INFO, "%s: %s was opened meanwhile; the BEK disk %s is not read", v->plan.name, v->node,
+			d->node);
+		return;
+	}
 	int r = bek_read_key(d->node, d->devnum, d->fstype, v->plan.key_file, &key, b->act, why);
 	if (r < 0) {
 		bek_log_errno(LOG_ERR, r, "%s: %s (key file \"%s\" on %s): %m; the passphrase prompt stays", v->plan.name,
