@@ -64,7 +64,7 @@ static void parse_id(const char *v, struct bek_ask *a)
 int bek_ask_parse(const char *text, size_t len, struct bek_ask *out)
 {
 	char line[BEK_ASK_FILE_MAX + 1];
-	bool in_ask = false, seen_ask = false, cryptsetup = false;
+	bool in_ask = false, cryptsetup = false;
 	memset(out, 0, sizeof(*out));
 	if (len > BEK_ASK_FILE_MAX || memchr(text, '\0', len))
 		return -EINVAL;
@@ -78,7 +78,6 @@ int bek_ask_parse(const char *text, size_t len, struct bek_ask *out)
 			line[--n] = '\0';
 		if (line[0] == '[') {
 			in_ask = strcmp(line, "[Ask]") == 0;
-			seen_ask |= in_ask;
 			continue;
 		}
 		char *eq = strchr(line, '=');
@@ -107,7 +106,7 @@ int bek_ask_parse(const char *text, size_t len, struct bek_ask *out)
 		}
 		/* Message=, Icon=, Echo=, AcceptCached=, Silent=, and keys to come: not ours. */
 	}
-	if (!seen_ask || !out->socket[0])
+	if (!out->socket[0])    /* Socket= is read in [Ask] only */
 		return -EINVAL;
 	return cryptsetup ? 1 : 0;
 }
