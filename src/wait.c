@@ -106,8 +106,11 @@ static int enumerate(struct udev *udev, const struct bek_wait_ops *ops, void *ud
 /* "Quiet" (done()'s third argument): every disk the kernel has announced has been
  * reported, the last one at least QUIET_MS ago. A driver announces the disks it probes
  * one after the other, a disk's partitions right after it (virtio: 0.05-0.25 s apart under
- * TCG): quiet says that a disk a moment behind the last one is not still coming. */
-#define QUIET_MS 250
+ * TCG, so up to 0.75 s on a host three times slower): quiet says that a disk a moment
+ * behind the last one is not still coming. What quiet misses, the agent still answers
+ * (boot --answer-prompts); under TCG udev takes longer than this to process the disk,
+ * which the prompt waits for anyway. */
+#define QUIET_MS 1000
 struct unseen_dev {
 	dev_t d;
 	struct udev_device *dev;    /* the kernel's event, until reported (then NULL) */

@@ -23,7 +23,7 @@ struct bek_wait_ops {
 		       const struct bek_probe *found);
 	/* Asked after each batch of devices: true ends the wait. settled is true while
 	 * udev has no event queued; quiet while every disk the kernel has announced has
-	 * been reported, the last one at least 250 ms ago (udev may still be busy). */
+	 * been reported, the last one at least 1 s ago (udev may still be busy). */
 	bool (*done)(void *ud, bool settled, bool quiet);
 	/* Asked after done(): true has every present device reported again ("enumerate"),
 	 * for devices that did not matter before. May be NULL. */
