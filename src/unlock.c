@@ -178,24 +178,27 @@ static void answer_disk(const struct boot *b, struct volume *v, struct bek_fs *d
 			v->plan.key_file, d->node, why);
 }
 
-void bek_answer_pending(struct boot *b)
+/* Each volume in state `in`, with each usable BEK disk it was not tried with, while it
+ * stays in that state. */
+static void each_pending(struct boot *b, enum vol_state in,
+			 void (*attempt)(const struct boot *, struct volume *, struct bek_fs *, unsigned))
 {
 	for (size_t i = 0; i < b->n_vols; i++) {
 		struct volume *v = &b->vols[i];
-		for (size_t j = 0; j < b->disks.n_fs && v->state == VOL_HANDED; j++)
+		for (size_t j = 0; j < b->disks.n_fs && v->state == in; j++)
 			if (usable(&b->disks.fs[j], v) && !(b->disks.fs[j].tried & (1u << i)))
-				answer_disk(b, v, &b->disks.fs[j], (unsigned)i);
+				attempt(b, v, &b->disks.fs[j], (unsigned)i);
 	}
+}
+
+void bek_answer_pending(struct boot *b)
+{
+	each_pending(b, VOL_HANDED, answer_disk);
 }
 
 void bek_try_pending(struct boot *b)
 {
-	for (size_t i = 0; i < b->n_vols; i++) {
-		struct volume *v = &b->vols[i];
-		for (size_t j = 0; j < b->disks.n_fs && v->state == VOL_READY; j++)
-			if (usable(&b->disks.fs[j], v) && !(b->disks.fs[j].tried & (1u << i)))
-				try_disk(b, v, &b->disks.fs[j], (unsigned)i);
-	}
+	each_pending(b, VOL_READY, try_disk);
 }
 
 /* BEK disks present for v; *untried: how many of them v has not been tried with. */
