@@ -79,21 +79,16 @@ static int send_answer(const char *socket_path, const struct bek_secret *key)
 }
 
 /* Looks at every question now in the directory: 1 answered, 0 none for dev, < 0 error. */
-static int scan(int dirfd, dev_t dev, const struct bek_secret *key, char why[BEK_WHY_MAX])
+static int scan(dev_t dev, const struct bek_secret *key, char why[BEK_WHY_MAX])
 {
-	int dup_fd = dup(dirfd);
-	DIR *d = dup_fd >= 0 ? fdopendir(dup_fd) : NULL;
+	DIR *d = opendir(BEK_ASK_DIR);
 	struct dirent *e;
 	int r = 0;
-	if (!d) {
-		if (dup_fd >= 0)
-			close(dup_fd);
+	if (!d)
 		return bek_why(why, "cannot read %s: %s", BEK_ASK_DIR, strerror(errno)), -EIO;
-	}
-	rewinddir(d);
 	while (r == 0 && (e = readdir(d))) {
 		struct bek_ask a;
-		if (strncmp(e->d_name, "ask.", 4) != 0 || read_question(dirfd, e->d_name, &a) != 1 || !is_for(&a, dev))
+		if (strncmp(e->d_name, "ask.", 4) != 0 || read_question(dirfd(d), e->d_name, &a) != 1 || !is_for(&a, dev))
 			continue;
 		if ((a.not_after_us && a.not_after_us <= bek_clock_us()) || (a.pid && kill(a.pid, 0) < 0 && errno == ESRCH))
 			continue;    /* stale: its asker is gone or gave up */
@@ -119,16 +114,15 @@ int bek_agent_answer(dev_t dev, const struct bek_secret *key, uint64_t until_us,
 	(void)mkdir("/run/systemd", 0755);
 	(void)mkdir(BEK_ASK_DIR, 0755);
 	int ino = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
-	int dirfd = open(BEK_ASK_DIR, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	int r;
-	if (ino < 0 || dirfd < 0 || inotify_add_watch(ino, BEK_ASK_DIR, IN_CLOSE_WRITE | IN_MOVED_TO) < 0) {
+	if (ino < 0 || inotify_add_watch(ino, BEK_ASK_DIR, IN_CLOSE_WRITE | IN_MOVED_TO) < 0) {
 		r = -errno;
 		bek_why(why, "cannot watch %s: %s", BEK_ASK_DIR, strerror(errno));
 	} else {
 		/* Questions are looked at as they come, and every 0.5 s for the device being
 		 * taken (a question answered by someone else leaves nothing to see). */
 		for (r = 0; r == 0 && !bek_agent_device_taken(dev);) {
-			r = scan(dirfd, dev, key, why);
+			r = scan(dev, key, why);
 			uint64_t now = bek_clock_us();
 			if (r != 0 || now >= until_us)
 				break;
@@ -143,7 +137,5 @@ int bek_agent_answer(dev_t dev, const struct bek_secret *key, uint64_t until_us,
 	}
 	if (ino >= 0)
 		close(ino);
-	if (dirfd >= 0)
-		close(dirfd);
 	return r;
 }

@@ -345,9 +345,9 @@ static void start_agent(struct boot *b, const struct bek_wait_ops *ops)
 		close(b->act->fd);   /* the unit's process ends with the worker, not with the agent */
 	b->act->fd = -1;
 	b->agent = true;
-	uint64_t spent_ms = (bek_clock_us() - b->start_us) / 1000, total_ms = b->cfg->timeout_s * 1000ull;
-	if (spent_ms < total_ms)
-		(void)bek_wait_run((unsigned)(total_ms - spent_ms), NULL, ops, b, NULL);
+	uint64_t now = bek_clock_us(), end = bek_run_end_us(b);
+	if (now < end)
+		(void)bek_wait_run((unsigned)((end - now) / 1000), NULL, ops, b, NULL);
 	_exit(BEK_EXIT_OK);
 }
 

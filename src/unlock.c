@@ -163,7 +163,7 @@ static void answer_disk(const struct boot *b, struct volume *v, struct bek_fs *d
 			      why, v->plan.key_file, d->node);
 		return;
 	}
-	r = bek_agent_answer(v->devnum, &key, b->start_us + (uint64_t)b->cfg->timeout_s * 1000000u, why);
+	r = bek_agent_answer(v->devnum, &key, bek_run_end_us(b), why);
 	bek_secret_free(&key);
 	v->state = VOL_LEFT;
 	if (r > 0)

@@ -62,6 +62,12 @@ struct boot {
 	bool agent;                /* this process is the agent (--answer-prompts) */
 };
 
+/* The end of the run: rd.bek.timeout from bek-unlock's start (CLOCK_MONOTONIC). */
+static inline uint64_t bek_run_end_us(const struct boot *b)
+{
+	return b->start_us + (uint64_t)b->cfg->timeout_s * 1000000u;
+}
+
 static inline bool bek_final(const struct volume *v)
 {
 	return v->state >= VOL_OPEN;
